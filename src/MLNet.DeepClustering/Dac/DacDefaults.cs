@@ -1,0 +1,15 @@
+namespace MLNet.DeepClustering.Dac;
+
+/// <summary>Default values of <see cref="DacTrainer.Options"/>, shared with the catalog.</summary>
+internal static class DacDefaults
+{
+    public const int MaxEpochs = 20;
+    public const int BatchSize = 256;
+    public const float LearningRate = 1e-3f;
+    public const float UpperThreshold = 0.95f;
+    public const float LowerThreshold = 0.455f;
+    public const float LambdaStep = 0.025f;
+    public const int NetworkWidth = 32;
+    public const int MinNetworkWidth = 16;
+    public const bool Augment = true;
+}

@@ -1,0 +1,41 @@
+namespace MLNet.DeepClustering;
+
+public sealed partial class DacTrainer
+{
+    /// <summary>Options of <see cref="DacTrainer"/> (Deep Adaptive Clustering, Chang et al., ICCV 2017).</summary>
+    public sealed class Options : DeepClusteringTrainerOptions
+    {
+        /// <summary>Passes over the data at most; training stops earlier once u(lambda) &lt;= l(lambda).
+        /// <value>The default value is 20.</value></summary>
+        public int MaxEpochs { get; set; } = Dac.DacDefaults.MaxEpochs;
+
+        /// <summary>Images per mini-batch; the loss uses every pair inside a batch.
+        /// <value>The default value is 256.</value></summary>
+        public int BatchSize { get; set; } = Dac.DacDefaults.BatchSize;
+
+        /// <summary>RMSprop learning rate.
+        /// <value>The default value is 0.001.</value></summary>
+        public float LearningRate { get; set; } = Dac.DacDefaults.LearningRate;
+
+        /// <summary>u(0): pairs with cosine similarity at or above u(lambda) = UpperThreshold - lambda are "same cluster".
+        /// <value>The default value is 0.95 (the paper's).</value></summary>
+        public float UpperThreshold { get; set; } = Dac.DacDefaults.UpperThreshold;
+
+        /// <summary>l(0): pairs below l(lambda) = LowerThreshold + 0.1 lambda are "different clusters".
+        /// <value>The default value is 0.455 (the paper's).</value></summary>
+        public float LowerThreshold { get; set; } = Dac.DacDefaults.LowerThreshold;
+
+        /// <summary>Increase of lambda after each epoch. The paper's 0.009 per 1,000-image iteration needs about 46
+        /// epochs; the default reaches u = l in 18 passes over the data, which converges on the CPU in minutes.
+        /// <value>The default value is 0.025.</value></summary>
+        public float LambdaStep { get; set; } = Dac.DacDefaults.LambdaStep;
+
+        /// <summary>Channels of the first convolution stage (at least 16); each later stage doubles it.
+        /// <value>The default value is 32.</value></summary>
+        public int NetworkWidth { get; set; } = Dac.DacDefaults.NetworkWidth;
+
+        /// <summary>Random small rotations, zooms and shifts of the training images (as the reference code).
+        /// <value>The default value is true.</value></summary>
+        public bool Augment { get; set; } = Dac.DacDefaults.Augment;
+    }
+}

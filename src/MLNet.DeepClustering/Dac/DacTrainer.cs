@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Microsoft.ML.Runtime;
+using MLNet.DeepClustering.Dac;
+using MLNet.DeepClustering.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.DeepClustering;
+
+/// <summary>
+/// Deep Adaptive Clustering (Chang, Wang, Meng, Xiang, Pan; ICCV 2017): clustering as pairwise "same cluster?"
+/// classification on the network's label features. Create it with <c>mlContext.Clustering.Trainers.Dac(...)</c>.
+/// </summary>
+/// <remarks>
+/// <para><b>Trainer characteristics.</b> Machine learning task: clustering. Needs normalization: pixels in [0, 1]
+/// (ExtractPixels with scaleImage 1/255). Input: one image column, Vector&lt;Single&gt; (C, H, W). Runs on CPU or CUDA.</para>
+/// <para><b>Training.</b> An All-ConvNet (scaled to the image size) outputs k label features f = L2-normalise(softmax(z)).
+/// Each epoch, within every mini-batch, pairs with cosine similarity at or above u(lambda) are taken as similar and pairs
+/// below l(lambda) as dissimilar; the binary cross-entropy on those pairs is minimised with RMSprop. lambda grows by
+/// LambdaStep per epoch; training stops when u(lambda) &lt;= l(lambda) or after MaxEpochs.</para>
+/// <para><b>Scoring function.</b> PredictedLabel = argmax_j f_j + 1. Score_j = 1 - f_j, the cosine distance between the
+/// label feature and cluster j's one-hot prototype (smaller is closer; argmin Score = PredictedLabel). Embedding = f
+/// (Vector&lt;Single, k&gt;).</para>
+/// </remarks>
+public sealed partial class DacTrainer : DeepClusteringTrainerBase
+{
+    private readonly Options _options;
+
+    internal DacTrainer(IHostEnvironment env, Options options) : base(env, nameof(DacTrainer), options)
+    {
+        _options = options;
+        if (options.MaxEpochs < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxEpochs, "MaxEpochs must be at least 1.");
+        if (options.BatchSize < 2)
+            throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "BatchSize must be at least 2.");
+        if (!(options.LearningRate > 0) || !float.IsFinite(options.LearningRate))
+            throw new ArgumentOutOfRangeException(nameof(options), options.LearningRate, "LearningRate must be positive.");
+        if (!(options.UpperThreshold > options.LowerThreshold) || options.UpperThreshold > 1 || options.LowerThreshold < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), "Need 0 <= LowerThreshold < UpperThreshold <= 1.");
+        if (!(options.LambdaStep > 0) || !float.IsFinite(options.LambdaStep))
+            throw new ArgumentOutOfRangeException(nameof(options), options.LambdaStep, "LambdaStep must be positive.");
+        if (options.NetworkWidth < DacDefaults.MinNetworkWidth)
+            throw new ArgumentOutOfRangeException(nameof(options), options.NetworkWidth,
+                $"NetworkWidth must be at least {DacDefaults.MinNetworkWidth}: libtorch's CPU kernels for narrower convolutions are not " +
+                "reproducible across runs with several threads, and the same seed must give the same clusters.");
+    }
+
+    private protected override string MethodName => "DAC";
+
+    private protected override int TrainingBatchSize => _options.BatchSize;
+
+    private protected override ClusteringModel TrainCore(TrainingSession session)
+    {
+        int k = _options.NumberOfClusters;
+        var ch = session.Channel;
+        var spec = new NetworkSpec(DacNetwork.KindName, session.Data.Shape, k, _options.NetworkWidth);
+        var network = spec.Build();
+        network.to(session.Device);
+        using var optimizer = optim.RMSProp(network.parameters(), _options.LearningRate);
+        var schedule = new DacThresholdSchedule(_options.UpperThreshold, _options.LowerThreshold, _options.LambdaStep);
+        var clock = Stopwatch.StartNew();
+        float lambda = 0;
+        using var pairCounts = zeros(2, dtype: ScalarType.Float64, device: session.Device);
+        for (int epoch = 1; epoch <= _options.MaxEpochs && !schedule.IsDone(lambda); epoch++)
+        {
+            float upper = schedule.Upper(lambda), lower = schedule.Lower(lambda);
+            pairCounts.zero_();
+            var result = session.RunEpoch(network, optimizer, session.Shuffled(session.Data.Count), _options.BatchSize, (x, _) =>
+            {
+                var input = _options.Augment ? Augmentation.RandomAffine(x) : x;
+                var loss = DacPairwiseLoss.Compute(network.call(input), upper, lower, out var similar, out var dissimilar);
+                pairCounts.add_(stack(new[] { similar, dissimilar }).to(ScalarType.Float64));
+                return loss;
+            });
+            var counts = pairCounts.cpu().data<double>().ToArray();
+            double batches = Math.Max(1, result.Batches);
+            ch.Info($"DAC epoch {epoch}: lambda {lambda:F3}, u {upper:F3}, l {lower:F3}, selected pairs/batch: similar {counts[0] / batches:F0}, " +
+                    $"dissimilar {counts[1] / batches:F0}, " +
+                    $"loss {result.MeanLoss:F4}, {result.Seconds:F1} s ({result.ImagesPerSecond:F0} images/s), total {clock.Elapsed.TotalSeconds:F1} s");
+            lambda += _options.LambdaStep;
+        }
+        if (schedule.IsDone(lambda))
+            ch.Info($"DAC: u(lambda) <= l(lambda) at lambda {lambda:F3}; training done.");
+        LogClusterSizes(session, network, k);
+        return new ClusteringModel(spec, network, ScoreHead.Identity(k), session.Device);
+    }
+
+    private static void LogClusterSizes(TrainingSession session, nn.Module<Tensor, Tensor> network, int k)
+    {
+        var features = session.Embed(network, k, DeepClusteringTransformer.InferenceBatchSize);
+        var sizes = new int[k];
+        for (int i = 0; i < session.Data.Count; i++)
+        {
+            var row = features.AsSpan(i * k, k);
+            int best = 0;
+            for (int j = 1; j < k; j++)
+                if (row[j] > row[best])
+                    best = j;
+            sizes[best]++;
+        }
+        session.Channel.Info($"DAC cluster sizes on the training data: [{string.Join(", ", sizes)}]");
+    }
+}

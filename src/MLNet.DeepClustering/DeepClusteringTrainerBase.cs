@@ -1,0 +1,76 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNet.DeepClustering.Torch;
+using TorchSharp;
+
+namespace MLNet.DeepClustering;
+
+/// <summary>
+/// Shared estimator plumbing of the deep clustering trainers: option and schema checks, reading the images, device,
+/// seed and channel set-up, and wrapping the trained network into a <see cref="DeepClusteringTransformer"/>.
+/// </summary>
+public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTransformer>
+{
+    private readonly IHost _host;
+    private readonly DeepClusteringTrainerOptions _options;
+
+    private protected DeepClusteringTrainerBase(IHostEnvironment env, string name, DeepClusteringTrainerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        ArgumentNullException.ThrowIfNull(options);
+        _host = env.Register(name);
+        _options = options;
+        if (string.IsNullOrWhiteSpace(options.FeatureColumnName))
+            throw new ArgumentException("FeatureColumnName must be a column name.", nameof(options));
+        if (options.NumberOfClusters < 2)
+            throw new ArgumentOutOfRangeException(nameof(options), options.NumberOfClusters, "NumberOfClusters must be at least 2.");
+        if (options.ImageChannels <= 0 || options.ImageHeight <= 0 || options.ImageWidth <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), "ImageChannels, ImageHeight and ImageWidth must be positive when set.");
+        string device = (options.Device ?? "").Trim().ToLowerInvariant();
+        if (device != "cpu" && device != "cuda" && !(device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device[5..], out _)))
+            throw new ArgumentOutOfRangeException(nameof(options), options.Device, "Device must be \"cpu\", \"cuda\" or \"cuda:N\".");
+    }
+
+    /// <summary>The method's name in logs and in saved models ("DAC", "JULE").</summary>
+    private protected abstract string MethodName { get; }
+
+    /// <summary>Rows per training step (also the read-ahead size of the data).</summary>
+    private protected abstract int TrainingBatchSize { get; }
+
+    /// <summary>Trains the network on the session's data and returns it with its score head.</summary>
+    private protected abstract ClusteringModel TrainCore(TrainingSession session);
+
+    /// <summary>Checks the input schema and adds PredictedLabel, Score and Embedding.</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        SchemaChecks.CheckImageColumn(inputSchema, _options.FeatureColumnName);
+        var columns = inputSchema.ToDictionary(c => c.Name);
+        foreach (var column in OutputSchema.Shape(_options.NumberOfClusters))
+            columns[column.Name] = column;
+        return new SchemaShape(columns.Values);
+    }
+
+    /// <summary>Trains on every row of <paramref name="input"/>.</summary>
+    public DeepClusteringTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var column = SchemaChecks.CheckImageColumn(input.Schema, _options.FeatureColumnName);
+        var shape = ImageShape.Resolve(column.Name, (VectorDataViewType)column.Type, _options.ImageChannels, _options.ImageHeight, _options.ImageWidth);
+        var device = TorchRuntime.ResolveDevice(_options.Device);
+        int seed = _options.Seed ?? _host.Rand.Next();
+
+        using var channel = _host.Start(MethodName);
+        var data = TrainingData.Read(input, column, shape, TrainingBatchSize, () => TrainingSession.ThrowIfCanceled(_host));
+        if (data.Count < _options.NumberOfClusters)
+            throw new ArgumentException(
+                $"{MethodName} needs at least NumberOfClusters = {_options.NumberOfClusters} images; column '{column.Name}' has {data.Count} rows.", nameof(input));
+        var session = new TrainingSession(_host, channel, device, seed, data);
+        channel.Info($"{MethodName}: {data.Count} images of {shape}, k = {_options.NumberOfClusters}, device {device}, seed {seed}, " +
+                     $"{torch.get_num_threads()} torch threads.");
+        TorchRuntime.Seed(seed);
+        var model = TrainCore(session);
+        return new DeepClusteringTransformer(_host, MethodName, column.Name, model, device.ToString());
+    }
+}

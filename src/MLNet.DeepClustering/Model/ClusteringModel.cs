@@ -1,0 +1,95 @@
+using MLNet.DeepClustering.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.DeepClustering;
+
+/// <summary>
+/// A trained network plus its score head, on one device, in evaluation mode. <see cref="Predict"/> is safe to call
+/// from several threads at once (inference only: no gradients, batch-norm running statistics are read, not updated).
+/// </summary>
+internal sealed class ClusteringModel : IDisposable
+{
+    private readonly nn.Module<Tensor, Tensor> _network;
+    private readonly Tensor _headMatrix;
+
+    public ClusteringModel(NetworkSpec spec, nn.Module<Tensor, Tensor> network, ScoreHead head, Device device)
+    {
+        if (head.Dimension != spec.OutputSize)
+            throw new InvalidDataException($"Score head dimension {head.Dimension} does not match the network output {spec.OutputSize}.");
+        Spec = spec;
+        Head = head;
+        Device = device;
+        _network = network;
+        _network.to(device);
+        _network.eval();
+        _headMatrix = tensor(head.Matrix, new long[] { head.ClusterCount, head.Dimension }).to(device);
+    }
+
+    public NetworkSpec Spec { get; }
+
+    public ScoreHead Head { get; }
+
+    public Device Device { get; }
+
+    public ImageShape Shape => Spec.Input;
+
+    public int EmbeddingSize => Spec.OutputSize;
+
+    public int ClusterCount => Head.ClusterCount;
+
+    /// <summary>Rebuilds a model from its spec, head and saved weights.</summary>
+    public static ClusteringModel FromWeights(NetworkSpec spec, ScoreHead head, byte[] weights, Device device)
+    {
+        TorchRuntime.EnsureInitialized();
+        var network = spec.Build();
+        using (var stream = new MemoryStream(weights, writable: false))
+            network.load(stream);
+        return new ClusteringModel(spec, network, head, device);
+    }
+
+    /// <summary>The network weights in TorchSharp's format (moved to the CPU first).</summary>
+    public byte[] SaveWeights()
+    {
+        using var stream = new MemoryStream();
+        _network.save(stream);
+        return stream.ToArray();
+    }
+
+    /// <summary>
+    /// Runs one batch: <paramref name="pixels"/> holds <paramref name="rows"/> planar images (row-major, at least
+    /// rows * Shape.Size values); writes rows * EmbeddingSize embeddings, rows * ClusterCount scores and rows labels (1..k).
+    /// </summary>
+    public void Predict(float[] pixels, int rows, float[] embedding, float[] scores, uint[] labels)
+    {
+        if (rows <= 0)
+            return;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        int capacity = pixels.Length / Shape.Size;
+        var input = tensor(pixels, new long[] { capacity, Shape.Channels, Shape.Height, Shape.Width });
+        if (rows < capacity)
+            input = input.narrow(0, 0, rows);
+        var emb = _network.call(input.to(Device));
+        var score = Head.Score(emb, _headMatrix);
+        var label = score.argmin(1);
+        CopyTo(emb, embedding, rows * EmbeddingSize);
+        CopyTo(score, scores, rows * ClusterCount);
+        var cpuLabels = label.cpu();
+        var accessor = cpuLabels.data<long>();
+        for (int i = 0; i < rows; i++)
+            labels[i] = (uint)(accessor[i] + 1);
+    }
+
+    private static void CopyTo(Tensor source, float[] destination, int count)
+    {
+        var cpu = source.cpu().contiguous();
+        cpu.data<float>().CopyTo(destination.AsSpan(0, count));
+    }
+
+    public void Dispose()
+    {
+        _headMatrix.Dispose();
+        _network.Dispose();
+    }
+}

@@ -1,0 +1,95 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNet.DeepClustering;
+
+/// <summary>
+/// Row-to-row mapping for PredictionEngine: scores one row at a time, once per input position. Each mapped row owns
+/// its buffers, so PredictionEngines on different threads do not share state.
+/// </summary>
+internal sealed class ClusteringRowMapper : IRowToRowMapper
+{
+    private readonly int _featureIndex;
+    private readonly ClusteringModel _model;
+
+    public ClusteringRowMapper(DataViewSchema inputSchema, DataViewSchema outputSchema, int featureIndex, ClusteringModel model)
+    {
+        InputSchema = inputSchema;
+        OutputSchema = outputSchema;
+        _featureIndex = featureIndex;
+        _model = model;
+    }
+
+    public DataViewSchema InputSchema { get; }
+
+    public DataViewSchema OutputSchema { get; }
+
+    public IEnumerable<DataViewSchema.Column> GetDependencies(IEnumerable<DataViewSchema.Column> dependingColumns)
+    {
+        var needed = new SortedSet<int>();
+        foreach (var column in dependingColumns)
+            needed.Add(column.Index < InputSchema.Count ? column.Index : _featureIndex);
+        return needed.Select(i => InputSchema[i]).ToArray();
+    }
+
+    public DataViewRow GetRow(DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
+        => new MappedRow(this, input, activeColumns);
+
+    private sealed class MappedRow : DataViewRow
+    {
+        private readonly ClusteringRowMapper _parent;
+        private readonly DataViewRow _input;
+        private readonly bool[] _active;
+        private readonly ScoredBatch _batch;
+        private readonly Delegate[] _getters;
+        private readonly ValueGetter<VBuffer<float>>? _imageGetter;
+        private VBuffer<float> _image;
+        private long _scoredPosition = -1;
+
+        public MappedRow(ClusteringRowMapper parent, DataViewRow input, IEnumerable<DataViewSchema.Column> activeColumns)
+        {
+            _parent = parent;
+            _input = input;
+            _active = new bool[parent.OutputSchema.Count];
+            foreach (var column in activeColumns)
+                _active[column.Index] = true;
+            var feature = parent.InputSchema[parent._featureIndex];
+            if (Enumerable.Range(parent.InputSchema.Count, global::MLNet.DeepClustering.OutputSchema.AddedColumnCount).Any(i => _active[i]))
+                _imageGetter = input.GetGetter<VBuffer<float>>(feature);
+            _batch = new ScoredBatch(parent._model, feature.Name, capacity: 1);
+            _getters = Enumerable.Range(0, global::MLNet.DeepClustering.OutputSchema.AddedColumnCount)
+                .Select(i => _batch.MakeGetter(i, EnsureScored)).ToArray();
+        }
+
+        public override DataViewSchema Schema => _parent.OutputSchema;
+
+        public override long Position => _input.Position;
+
+        public override long Batch => _input.Batch;
+
+        public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
+
+        public override bool IsColumnActive(DataViewSchema.Column column) => _active[column.Index];
+
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
+        {
+            if (!_active[column.Index])
+                throw new InvalidOperationException($"Column '{column.Name}' is not active in this row.");
+            int inputCount = _parent.InputSchema.Count;
+            if (column.Index < inputCount)
+                return _input.GetGetter<TValue>(_parent.InputSchema[column.Index]);
+            return ScoredBatch.Cast<TValue>(_getters[column.Index - inputCount], column);
+        }
+
+        private void EnsureScored()
+        {
+            long position = _input.Position;
+            if (position == _scoredPosition && position >= 0)
+                return;
+            _imageGetter!(ref _image);
+            _batch.SetPixels(0, _image, position);
+            _batch.Score(1);
+            _scoredPosition = position;
+        }
+    }
+}

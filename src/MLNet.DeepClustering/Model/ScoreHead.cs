@@ -1,0 +1,78 @@
+using static TorchSharp.torch;
+
+namespace MLNet.DeepClustering;
+
+/// <summary>How a <see cref="ScoreHead"/> turns an embedding into the distance-like Score vector.</summary>
+internal enum ScoreKind
+{
+    /// <summary>Score_j = 1 - e . p_j for unit prototypes p_j (DAC: p_j = the j-th unit vector, so Score_j = 1 - f_j).</summary>
+    CosineDistanceToPrototypes = 1,
+
+    /// <summary>Score_j = ||e - c_j||^2 for cluster centroids c_j in embedding space (JULE).</summary>
+    SquaredDistanceToCentroids = 2,
+}
+
+/// <summary>Maps embeddings to k distance-like scores (smaller = closer); the predicted cluster is the argmin.</summary>
+internal sealed class ScoreHead
+{
+    public ScoreHead(ScoreKind kind, int clusterCount, int dimension, float[] matrix)
+    {
+        if (!Enum.IsDefined(kind) || clusterCount < 2 || dimension < 1 || matrix.Length != (long)clusterCount * dimension)
+            throw new InvalidDataException($"Invalid score head: kind {kind}, {clusterCount} clusters, dimension {dimension}, {matrix.Length} values.");
+        Kind = kind;
+        ClusterCount = clusterCount;
+        Dimension = dimension;
+        Matrix = matrix;
+    }
+
+    public ScoreKind Kind { get; }
+
+    public int ClusterCount { get; }
+
+    public int Dimension { get; }
+
+    /// <summary>Row-major k x d prototypes or centroids.</summary>
+    public float[] Matrix { get; }
+
+    /// <summary>Unit prototypes: Score_j = 1 - f_j.</summary>
+    public static ScoreHead Identity(int clusterCount)
+    {
+        var m = new float[clusterCount * clusterCount];
+        for (int i = 0; i < clusterCount; i++)
+            m[i * clusterCount + i] = 1f;
+        return new ScoreHead(ScoreKind.CosineDistanceToPrototypes, clusterCount, clusterCount, m);
+    }
+
+    /// <summary>Scores for a batch of embeddings [B, d] with the matrix already on the embedding's device as [k, d].</summary>
+    public Tensor Score(Tensor embedding, Tensor matrix)
+    {
+        using var scope = NewDisposeScope();
+        Tensor score = Kind switch
+        {
+            ScoreKind.CosineDistanceToPrototypes => 1f - embedding.matmul(matrix.t()),
+            _ => (embedding.square().sum(1, keepdim: true) - 2f * embedding.matmul(matrix.t()) + matrix.square().sum(1).unsqueeze(0)).clamp_min(0f),
+        };
+        return score.MoveToOuterDisposeScope();
+    }
+
+    public void Write(BinaryWriter writer)
+    {
+        writer.Write((int)Kind);
+        writer.Write(ClusterCount);
+        writer.Write(Dimension);
+        foreach (float v in Matrix)
+            writer.Write(v);
+    }
+
+    public static ScoreHead Read(BinaryReader reader)
+    {
+        var kind = (ScoreKind)reader.ReadInt32();
+        int k = reader.ReadInt32(), d = reader.ReadInt32();
+        if (k < 2 || d < 1 || (long)k * d > 1 << 26)
+            throw new InvalidDataException($"Corrupt deep clustering model: score head {k} x {d}.");
+        var m = new float[k * d];
+        for (int i = 0; i < m.Length; i++)
+            m[i] = reader.ReadSingle();
+        return new ScoreHead(kind, k, d, m);
+    }
+}

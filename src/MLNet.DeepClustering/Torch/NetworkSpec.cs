@@ -1,0 +1,35 @@
+using MLNet.DeepClustering.Dac;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.DeepClustering.Torch;
+
+/// <summary>
+/// Everything needed to rebuild a network before its weights are loaded: the architecture name, the input shape,
+/// the output (embedding) size and the width. Saved in the model; the module's field names are the weight keys.
+/// </summary>
+internal sealed record NetworkSpec(string Kind, ImageShape Input, int OutputSize, int Width)
+{
+    /// <summary>Builds a freshly initialised network (the global torch seed decides the initial weights).</summary>
+    public nn.Module<Tensor, Tensor> Build() => Kind switch
+    {
+        DacNetwork.KindName => new DacNetwork(this),
+        _ => throw new InvalidDataException($"Unknown network kind '{Kind}'."),
+    };
+
+    public void Write(BinaryWriter writer)
+    {
+        writer.Write(Kind);
+        Input.Write(writer);
+        writer.Write(OutputSize);
+        writer.Write(Width);
+    }
+
+    public static NetworkSpec Read(BinaryReader reader)
+    {
+        var spec = new NetworkSpec(reader.ReadString(), ImageShape.Read(reader), reader.ReadInt32(), reader.ReadInt32());
+        if (spec.OutputSize <= 0 || spec.Width <= 0)
+            throw new InvalidDataException($"Corrupt deep clustering model: network {spec}.");
+        return spec;
+    }
+}

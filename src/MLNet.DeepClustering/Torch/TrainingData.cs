@@ -1,0 +1,86 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using static TorchSharp.torch;
+
+namespace MLNet.DeepClustering.Torch;
+
+/// <summary>The training images, read once from the feature column into one planar float array (n x C x H x W).</summary>
+internal sealed class TrainingData
+{
+    private float[] _staging;
+
+    private TrainingData(float[] pixels, int count, ImageShape shape, int maxBatch)
+    {
+        Pixels = pixels;
+        Count = count;
+        Shape = shape;
+        _staging = new float[maxBatch * shape.Size];
+    }
+
+    public float[] Pixels { get; }
+
+    public int Count { get; }
+
+    public ImageShape Shape { get; }
+
+    /// <summary>Reads every row of <paramref name="column"/>, checking size and finiteness, honouring cancellation.</summary>
+    public static TrainingData Read(IDataView data, DataViewSchema.Column column, ImageShape shape, int maxBatch, Action checkCanceled)
+    {
+        long? known = data.GetRowCount();
+        var pixels = new float[checked((int)Math.Max(1, Math.Min(known ?? 1024, int.MaxValue / shape.Size)) * shape.Size)];
+        int count = 0;
+        var buffer = default(VBuffer<float>);
+        using (var cursor = data.GetRowCursor(new[] { column }))
+        {
+            var getter = cursor.GetGetter<VBuffer<float>>(column);
+            while (cursor.MoveNext())
+            {
+                if ((count & 1023) == 0)
+                    checkCanceled();
+                getter(ref buffer);
+                if (buffer.Length != shape.Size)
+                    throw new InvalidOperationException(
+                        $"Feature column '{column.Name}' row {cursor.Position}: expected {shape.Size} values ({shape} image), got {buffer.Length}.");
+                if ((long)(count + 1) * shape.Size > pixels.Length)
+                {
+                    long grown = Math.Min((long)pixels.Length * 2, (long)(int.MaxValue / shape.Size) * shape.Size);
+                    if (grown <= pixels.Length)
+                        throw new InvalidOperationException($"Too many images in column '{column.Name}' to hold in one array.");
+                    Array.Resize(ref pixels, (int)grown);
+                }
+                var row = pixels.AsSpan(count * shape.Size, shape.Size);
+                buffer.CopyTo(row);
+                int bad = IndexOfNonFinite(row);
+                if (bad >= 0)
+                    throw new InvalidOperationException(
+                        $"Feature column '{column.Name}' row {cursor.Position}: value {row[bad]} at index {bad}; pixel values must be finite.");
+                count++;
+            }
+        }
+        return new TrainingData(pixels, count, shape, maxBatch);
+    }
+
+    private static int IndexOfNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i]))
+                return i;
+        }
+        return -1;
+    }
+
+    /// <summary>Gathers the rows <paramref name="indices"/> into one [B, C, H, W] tensor on <paramref name="device"/>.</summary>
+    public Tensor Gather(ReadOnlySpan<int> indices, Device device)
+    {
+        int size = Shape.Size;
+        if (indices.Length * size > _staging.Length)
+            _staging = new float[indices.Length * size];
+        for (int i = 0; i < indices.Length; i++)
+            Pixels.AsSpan(indices[i] * size, size).CopyTo(_staging.AsSpan(i * size, size));
+        var batch = tensor(_staging, new long[] { _staging.Length / size, Shape.Channels, Shape.Height, Shape.Width });
+        if (indices.Length * size < _staging.Length)
+            batch = batch.narrow(0, 0, indices.Length);
+        return device.type == TorchSharp.DeviceType.CPU ? batch : batch.to(device);
+    }
+}

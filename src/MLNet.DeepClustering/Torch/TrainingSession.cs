@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using Microsoft.ML.Runtime;
+using MLNet.DeepClustering.Interop;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.DeepClustering.Torch;
+
+/// <summary>What one pass over the data produced.</summary>
+internal readonly record struct EpochResult(double MeanLoss, int Batches, int Images, double Seconds)
+{
+    public double ImagesPerSecond => Seconds > 0 ? Images / Seconds : 0;
+}
+
+/// <summary>
+/// The training infrastructure every deep clustering method shares: the data as tensors, the device, the seeded
+/// random order, mini-batching, the optimizer step, cancellation and progress through the MLContext channel.
+/// A method supplies only its loss for a batch.
+/// </summary>
+internal sealed class TrainingSession
+{
+    private readonly IHost _host;
+
+    public TrainingSession(IHost host, IChannel channel, Device device, int seed, TrainingData data)
+    {
+        _host = host;
+        Channel = channel;
+        Device = device;
+        Seed = seed;
+        Data = data;
+        Random = new Random(seed);
+    }
+
+    public IChannel Channel { get; }
+
+    public Device Device { get; }
+
+    public int Seed { get; }
+
+    public TrainingData Data { get; }
+
+    /// <summary>The seeded .NET generator for shuffles and sampling (torch's global generator is seeded too).</summary>
+    public Random Random { get; }
+
+    /// <summary>Throws <see cref="OperationCanceledException"/> once <c>MLContext.CancelExecution()</c> was called.</summary>
+    public void CheckCanceled() => ThrowIfCanceled(_host);
+
+    /// <summary>Throws <see cref="OperationCanceledException"/> once the host's environment was canceled.</summary>
+    public static void ThrowIfCanceled(IHost host)
+    {
+        if (MLNetInternals.IsCanceled(host))
+            throw new OperationCanceledException("Training was canceled through MLContext.CancelExecution().");
+    }
+
+    /// <summary>A random permutation of 0..n-1 from the session's generator.</summary>
+    public int[] Shuffled(int n)
+    {
+        var order = Enumerable.Range(0, n).ToArray();
+        Random.Shuffle(order);
+        return order;
+    }
+
+    /// <summary>
+    /// One pass over <paramref name="order"/> in mini-batches: zero_grad, loss, backward, step. A batch of fewer than
+    /// two rows is skipped (batch normalisation needs two). <paramref name="loss"/> may return null to skip a batch.
+    /// </summary>
+    public EpochResult RunEpoch(nn.Module model, optim.Optimizer optimizer, IReadOnlyList<int> order, int batchSize,
+        Func<Tensor, int[], Tensor?> loss, Action? afterStep = null)
+    {
+        var clock = Stopwatch.StartNew();
+        model.train();
+        using var total = zeros(1, dtype: ScalarType.Float64, device: Device);
+        int batches = 0, images = 0;
+        var indices = new int[batchSize];
+        for (int start = 0; start + 2 <= order.Count; start += batchSize)
+        {
+            CheckCanceled();
+            int count = Math.Min(batchSize, order.Count - start);
+            if (count < 2)
+                break;
+            var batchIndices = count == batchSize ? indices : new int[count];
+            for (int i = 0; i < count; i++)
+                batchIndices[i] = order[start + i];
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            var x = Data.Gather(batchIndices, Device);
+            var value = loss(x, batchIndices);
+            if (value is null)
+                continue;
+            value.backward();
+            optimizer.step();
+            afterStep?.Invoke();
+            total.add_(value.detach().to(ScalarType.Float64));
+            batches++;
+            images += count;
+        }
+        double mean = batches > 0 ? total.item<double>() / batches : double.NaN;
+        return new EpochResult(mean, batches, images, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The network's output for every training image, in order, as one n x d array (evaluation mode).</summary>
+    public float[] Embed(nn.Module<Tensor, Tensor> model, int outputSize, int batchSize)
+    {
+        model.eval();
+        var result = new float[(long)Data.Count * outputSize];
+        var indices = new int[batchSize];
+        using var noGrad = no_grad();
+        for (int start = 0; start < Data.Count; start += batchSize)
+        {
+            CheckCanceled();
+            int count = Math.Min(batchSize, Data.Count - start);
+            var batchIndices = count == batchSize ? indices : new int[count];
+            for (int i = 0; i < count; i++)
+                batchIndices[i] = start + i;
+            using var scope = NewDisposeScope();
+            var output = model.call(Data.Gather(batchIndices, Device)).cpu().contiguous();
+            output.data<float>().CopyTo(result.AsSpan(start * outputSize, count * outputSize));
+        }
+        return result;
+    }
+}

@@ -1,0 +1,146 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.DeepClustering.Samples;
+
+namespace MLNet.DeepClustering.Tests.Dac;
+
+[TestClass]
+public sealed class DacTrainerTests
+{
+    [TestMethod]
+    public void FitProducesDeclaredSchemaAndConsistentOutputs()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var messages = new List<string>();
+        mlContext.Log += (_, e) => { lock (messages) messages.Add(e.RawMessage); };
+        var data = SampleDigits.Load(mlContext, 300);
+        using var model = mlContext.Clustering.Trainers.Dac(SampleDigits.FastDac(epochs: 2)).Fit(data);
+        var scored = model.Transform(data);
+
+        var label = scored.Schema[DeepClusteringColumnNames.PredictedLabel];
+        Assert.IsInstanceOfType<KeyDataViewType>(label.Type);
+        Assert.AreEqual(10UL, ((KeyDataViewType)label.Type).Count);
+        Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single, 10), scored.Schema[DeepClusteringColumnNames.Score].Type);
+        Assert.AreEqual(new VectorDataViewType(NumberDataViewType.Single, 10), scored.Schema[DeepClusteringColumnNames.Embedding].Type);
+        Assert.AreEqual(10, model.NumberOfClusters);
+        Assert.AreEqual(10, model.EmbeddingSize);
+
+        var labels = scored.GetColumn<uint>(label).ToArray();
+        var scores = scored.GetColumn<float[]>(scored.Schema[DeepClusteringColumnNames.Score]).ToArray();
+        var embeddings = scored.GetColumn<float[]>(scored.Schema[DeepClusteringColumnNames.Embedding]).ToArray();
+        Assert.AreEqual(300, labels.Length);
+        for (int i = 0; i < labels.Length; i++)
+        {
+            Assert.IsTrue(labels[i] >= 1 && labels[i] <= 10, $"row {i}: label {labels[i]}");
+            int argmin = Array.IndexOf(scores[i], scores[i].Min());
+            Assert.AreEqual(labels[i], (uint)(argmin + 1), $"row {i}: argmin Score should be PredictedLabel");
+            Assert.AreEqual(1.0, Math.Sqrt(embeddings[i].Sum(v => v * v)), 1e-4, "label features are L2-normalised");
+            for (int j = 0; j < 10; j++)
+                Assert.AreEqual(1 - embeddings[i][j], scores[i][j], 1e-5, "Score = 1 - label feature");
+        }
+        // The input columns pass through.
+        CollectionAssert.AreEqual(SampleDigits.Take(300).Select(d => d.Label).ToArray(), scored.GetColumn<uint>("Label").ToArray());
+        // Progress went to the MLContext log: one line per epoch with lambda, pairs, loss and seconds.
+        Assert.AreEqual(2, messages.Count(m => m.StartsWith("DAC epoch ", StringComparison.Ordinal)));
+        StringAssert.Contains(messages.First(m => m.StartsWith("DAC epoch 1", StringComparison.Ordinal)), "loss");
+    }
+
+    [TestMethod]
+    public void MLNetClusteringEvaluateWorksOnTheOutput()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var data = SampleDigits.Load(mlContext, 200);
+        using var model = mlContext.Clustering.Trainers.Dac(SampleDigits.FastDac()).Fit(data);
+        var scored = mlContext.Transforms.Conversion.MapValueToKey("LabelKey", "Label").Fit(data).Transform(model.Transform(data));
+        var metrics = mlContext.Clustering.Evaluate(scored, labelColumnName: "LabelKey", featureColumnName: "Features");
+        Assert.IsFalse(double.IsNaN(metrics.NormalizedMutualInformation));
+        Assert.IsTrue(metrics.AverageDistance >= 0);
+    }
+
+    [TestMethod]
+    public void SameSeedGivesSameClusters()
+    {
+        float[][] Run()
+        {
+            var mlContext = new MLContext(seed: 5);
+            var data = SampleDigits.Load(mlContext, 200);
+            using var model = mlContext.Clustering.Trainers.Dac(SampleDigits.FastDac(epochs: 1, seed: 42)).Fit(data);
+            return model.Transform(data).GetColumn<float[]>(DeepClusteringColumnNames.Embedding).ToArray();
+        }
+        var first = Run();
+        var second = Run();
+        for (int i = 0; i < first.Length; i++)
+            CollectionAssert.AreEqual(first[i], second[i], $"row {i}");
+    }
+
+    [TestMethod]
+    public void SeedComesFromTheMLContextWhenNotSet()
+    {
+        uint[] Run(int contextSeed)
+        {
+            var mlContext = new MLContext(seed: contextSeed);
+            var data = SampleDigits.Load(mlContext, 150);
+            var options = SampleDigits.FastDac();
+            options.Seed = null;
+            using var model = mlContext.Clustering.Trainers.Dac(options).Fit(data);
+            return model.Transform(data).GetColumn<uint>(DeepClusteringColumnNames.PredictedLabel).ToArray();
+        }
+        CollectionAssert.AreEqual(Run(3), Run(3));
+    }
+
+    [TestMethod]
+    public void CancelExecutionStopsTrainingPromptly()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var data = SampleDigits.Load(mlContext, 300);
+        mlContext.Log += (_, e) =>
+        {
+            if (e.RawMessage.StartsWith("DAC epoch 1:", StringComparison.Ordinal))
+                mlContext.CancelExecution();
+        };
+        var options = SampleDigits.FastDac(epochs: 500);
+        options.LambdaStep = 1e-4f;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.ThrowsExactly<OperationCanceledException>(() => mlContext.Clustering.Trainers.Dac(options).Fit(data));
+        Assert.IsTrue(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
+    }
+
+    [TestMethod]
+    public void PredictionEnginesOnSeveralThreadsAgreeWithTransform()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var digits = SampleDigits.Take(120);
+        var data = mlContext.Data.LoadFromEnumerable(digits);
+        using var model = mlContext.Clustering.Trainers.Dac(SampleDigits.FastDac()).Fit(data);
+        var expected = model.Transform(data).GetColumn<float[]>(DeepClusteringColumnNames.Score).ToArray();
+        var expectedLabels = model.Transform(data).GetColumn<uint>(DeepClusteringColumnNames.PredictedLabel).ToArray();
+
+        Parallel.For(0, 4, new ParallelOptions { MaxDegreeOfParallelism = 4 }, worker =>
+        {
+            var engine = mlContext.Model.CreatePredictionEngine<Digit, Prediction>(model);
+            for (int i = worker; i < digits.Count; i += 4)
+            {
+                var p = engine.Predict(digits[i]);
+                Assert.AreEqual(expectedLabels[i], p.PredictedLabel, $"row {i}");
+                for (int j = 0; j < p.Score.Length; j++)
+                    Assert.AreEqual(expected[i][j], p.Score[j], 1e-4, $"row {i} score {j}");
+            }
+        });
+    }
+
+    [TestMethod]
+    public void TooFewImagesForTheClusterCountThrows()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var data = SampleDigits.Load(mlContext, 5);
+        var e = Assert.ThrowsExactly<ArgumentException>(() => mlContext.Clustering.Trainers.Dac(SampleDigits.FastDac()).Fit(data));
+        StringAssert.Contains(e.Message, "NumberOfClusters");
+    }
+
+    private sealed class Prediction
+    {
+        public uint PredictedLabel { get; set; }
+
+        public float[] Score { get; set; } = Array.Empty<float>();
+    }
+}

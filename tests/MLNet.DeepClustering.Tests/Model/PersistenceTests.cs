@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MLNet.DeepClustering.Tests.Model;
+
+[TestClass]
+public sealed class PersistenceTests
+{
+    private const int Rows = 150;
+
+    [TestMethod]
+    public void SaveThenLoadInAFreshProcessGivesIdenticalOutputs()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var data = SampleDigits.Load(mlContext, Rows);
+        using var model = mlContext.Clustering.Trainers.Dac(SampleDigits.FastDac()).Fit(data);
+        string zip = Path.Combine(Path.GetTempPath(), $"dc-model-{Guid.NewGuid():N}.zip");
+        string output = Path.ChangeExtension(zip, ".bin");
+        try
+        {
+            mlContext.Model.Save(model, data.Schema, zip);
+            var expected = Score(model.Transform(data));
+
+            string loader = Path.Combine(AppContext.BaseDirectory, "MLNet.DeepClustering.LoadCheck.dll");
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (string arg in new[] { loader, zip, Rows.ToString(), output })
+                start.ArgumentList.Add(arg);
+            using var process = Process.Start(start)!;
+            string stdout = process.StandardOutput.ReadToEnd();
+            string stderr = process.StandardError.ReadToEnd();
+            Assert.IsTrue(process.WaitForExit(120_000), "the loader process timed out");
+            Assert.AreEqual(0, process.ExitCode, $"loader failed: {stdout}\n{stderr}");
+
+            byte[] actual = File.ReadAllBytes(output);
+            CollectionAssert.AreEqual(expected, actual, "PredictedLabel, Score and Embedding must be bit-identical after Load in a new process.");
+        }
+        finally
+        {
+            File.Delete(zip);
+            File.Delete(output);
+        }
+    }
+
+    [TestMethod]
+    public void LoadInTheSameProcessKeepsPropertiesAndPredictions()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var data = SampleDigits.Load(mlContext, 100);
+        using var model = mlContext.Clustering.Trainers.Dac(SampleDigits.FastDac()).Fit(data);
+        using var stream = new MemoryStream();
+        mlContext.Model.Save(model, data.Schema, stream);
+        stream.Position = 0;
+        var loaded = mlContext.Model.Load(stream, out var schema);
+        var reloaded = (DeepClusteringTransformer)loaded;
+        Assert.AreEqual("DAC", reloaded.Method);
+        Assert.AreEqual(model.NumberOfClusters, reloaded.NumberOfClusters);
+        Assert.AreEqual("Features", reloaded.FeatureColumnName);
+        CollectionAssert.AreEqual(Score(model.Transform(data)), Score(loaded.Transform(data)));
+        Assert.AreEqual(data.Schema.Count, schema.Count);
+    }
+
+    [TestMethod]
+    public void CorruptModelGivesAClearException()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var data = SampleDigits.Load(mlContext, 60);
+        using var model = mlContext.Clustering.Trainers.Dac(SampleDigits.FastDac()).Fit(data);
+        using var stream = new MemoryStream();
+        mlContext.Model.Save(model, data.Schema, stream);
+        byte[] bytes = stream.ToArray();
+        using var truncated = new MemoryStream(bytes, 0, bytes.Length / 2);
+        Exception? error = null;
+        try
+        {
+            mlContext.Model.Load(truncated, out _);
+        }
+        catch (Exception e)
+        {
+            error = e;
+        }
+        Assert.IsNotNull(error, "a truncated zip must not load");
+    }
+
+    /// <summary>Same byte layout as the LoadCheck program writes.</summary>
+    internal static byte[] Score(IDataView scored)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer))
+        {
+            var labels = scored.GetColumn<uint>(DeepClusteringColumnNames.PredictedLabel).ToArray();
+            var scores = scored.GetColumn<float[]>(DeepClusteringColumnNames.Score).ToArray();
+            var embeddings = scored.GetColumn<float[]>(DeepClusteringColumnNames.Embedding).ToArray();
+            for (int i = 0; i < labels.Length; i++)
+            {
+                writer.Write(labels[i]);
+                foreach (float v in scores[i])
+                    writer.Write(v);
+                foreach (float v in embeddings[i])
+                    writer.Write(v);
+            }
+        }
+        return buffer.ToArray();
+    }
+}

@@ -12,4 +12,5 @@ internal static class DacDefaults
     public const int NetworkWidth = 32;
     public const int MinNetworkWidth = 16;
     public const bool Augment = true;
+    public const float ClusterBalanceWeight = 0f;
 }

@@ -6,11 +6,17 @@ using static TorchSharp.torch;
 namespace MLNet.DeepClustering.Dac;
 
 /// <summary>
-/// The All-ConvNet of the DAC paper, scaled to the input: stages of [3x3 conv, BN, ReLU] x 2 followed by 2x2 max-pool
-/// and BN, doubling the width each stage until the feature map is at most 10 pixels on its short side; then a 1x1 conv
-/// to k channels, BN, ReLU, global average pooling, BN, two [dense k, BN, ReLU] and a dense k layer. The output is
-/// the "label feature": softmax, then L2 normalisation, so the dot product of two outputs is their cosine similarity.
+/// The DAC network, scaled to the input: stages of [3x3 conv, BN, ReLU] x 2 followed by 2x2 max-pool and BN, doubling
+/// the width each stage until the feature map is at most 10 pixels on its short side; then a dense layer to k, BN,
+/// two [dense k, BN, ReLU], a dense k layer and BN. The output is the "label feature": softmax, then L2 normalisation,
+/// so the dot product of two outputs is their cosine similarity.
 /// </summary>
+/// <remarks>
+/// Two changes from the reference All-ConvNet, both measured on the MNIST sample (3,000 images, 9 epochs): the
+/// reference's 1x1 conv to k channels plus global average pooling keeps only k spatial averages and loses the layout
+/// that separates digits (dense head: ACC 0.70 against 0.53); a batch norm on the logits keeps the label features from
+/// starting near-uniform, where every pair looks "similar" and training collapses to one or two clusters.
+/// </remarks>
 internal sealed class DacNetwork : nn.Module<Tensor, Tensor>
 {
     public const string KindName = "dac-allconv";
@@ -43,11 +49,8 @@ internal sealed class DacNetwork : nn.Module<Tensor, Tensor>
             stage++;
         }
         while (side > 10);
-        layers.Add(("reduce", nn.Conv2d(channels, k, 1, bias: false)));
-        layers.Add(("reducebn", nn.BatchNorm2d(k)));
-        layers.Add(("reducerelu", nn.ReLU()));
-        layers.Add(("gap", nn.AdaptiveAvgPool2d(1)));
         layers.Add(("flatten", nn.Flatten()));
+        layers.Add(("fc0", nn.Linear(channels * (spec.Input.Height >> stage) * (spec.Input.Width >> stage), k)));
         features = nn.Sequential(layers);
 
         head = nn.Sequential(
@@ -59,7 +62,7 @@ internal sealed class DacNetwork : nn.Module<Tensor, Tensor>
             ("bn2", nn.BatchNorm1d(k)),
             ("relu2", nn.ReLU()),
             ("fc3", nn.Linear(k, k)),
-            ("bn3", nn.BatchNorm1d(k, affine: false)));
+            ("bn3", nn.BatchNorm1d(k)));
         RegisterComponents();
     }
 

@@ -30,6 +30,13 @@ public sealed partial class DacTrainer
         /// <value>The default value is 0.025.</value></summary>
         public float LambdaStep { get; set; } = Dac.DacDefaults.LambdaStep;
 
+        /// <summary>Weight of a penalty on uneven cluster use within each mini-batch: log k minus the entropy of the
+        /// batch's mean cluster distribution. Not in the paper, which has no guard against empty or merged clusters.
+        /// Measured on the MNIST sample: NMI 0.67 to 0.78 with weight 1 on 3,000 images (9 epochs), but 0.72 to 0.54 on
+        /// all 10,000 (18 epochs), so it is off by default. 0 gives the paper's loss.
+        /// <value>The default value is 0.</value></summary>
+        public float ClusterBalanceWeight { get; set; } = Dac.DacDefaults.ClusterBalanceWeight;
+
         /// <summary>Channels of the first convolution stage (at least 16); each later stage doubles it.
         /// <value>The default value is 32.</value></summary>
         public int NetworkWidth { get; set; } = Dac.DacDefaults.NetworkWidth;

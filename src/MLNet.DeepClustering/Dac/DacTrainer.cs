@@ -14,10 +14,13 @@ namespace MLNet.DeepClustering;
 /// <remarks>
 /// <para><b>Trainer characteristics.</b> Machine learning task: clustering. Needs normalization: pixels in [0, 1]
 /// (ExtractPixels with scaleImage 1/255). Input: one image column, Vector&lt;Single&gt; (C, H, W). Runs on CPU or CUDA.</para>
-/// <para><b>Training.</b> An All-ConvNet (scaled to the image size) outputs k label features f = L2-normalise(softmax(z)).
-/// Each epoch, within every mini-batch, pairs with cosine similarity at or above u(lambda) are taken as similar and pairs
-/// below l(lambda) as dissimilar; the binary cross-entropy on those pairs is minimised with RMSprop. lambda grows by
-/// LambdaStep per epoch; training stops when u(lambda) &lt;= l(lambda) or after MaxEpochs.</para>
+/// <para><b>Training.</b> A convolutional network (scaled to the image size; see <c>DacNetwork</c> for how it differs
+/// from the paper's All-ConvNet) outputs k label features f = L2-normalise(softmax(z)). Within every mini-batch, pairs
+/// with cosine similarity at or above u(lambda) are taken as similar and pairs below l(lambda) as dissimilar; the binary
+/// cross-entropy on those pairs is minimised with RMSprop. With <c>Augment</c>, pairs are selected on the clean images
+/// and the loss is taken on randomly rotated, zoomed and shifted copies. ClusterBalanceWeight adds a penalty on
+/// uneven cluster use within a batch (not in the paper; 0 turns it off). lambda grows by LambdaStep per epoch; training
+/// stops when u(lambda) &lt;= l(lambda) or after MaxEpochs.</para>
 /// <para><b>Scoring function.</b> PredictedLabel = argmax_j f_j + 1. Score_j = 1 - f_j, the cosine distance between the
 /// label feature and cluster j's one-hot prototype (smaller is closer; argmin Score = PredictedLabel). Embedding = f
 /// (Vector&lt;Single, k&gt;).</para>
@@ -37,6 +40,8 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
             throw new ArgumentOutOfRangeException(nameof(options), options.LearningRate, "LearningRate must be positive.");
         if (!(options.UpperThreshold > options.LowerThreshold) || options.UpperThreshold > 1 || options.LowerThreshold < 0)
             throw new ArgumentOutOfRangeException(nameof(options), "Need 0 <= LowerThreshold < UpperThreshold <= 1.");
+        if (!(options.ClusterBalanceWeight >= 0) || !float.IsFinite(options.ClusterBalanceWeight))
+            throw new ArgumentOutOfRangeException(nameof(options), options.ClusterBalanceWeight, "ClusterBalanceWeight must be zero or positive.");
         if (!(options.LambdaStep > 0) || !float.IsFinite(options.LambdaStep))
             throw new ArgumentOutOfRangeException(nameof(options), options.LambdaStep, "LambdaStep must be positive.");
         if (options.NetworkWidth < DacDefaults.MinNetworkWidth)
@@ -67,8 +72,19 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
             pairCounts.zero_();
             var result = session.RunEpoch(network, optimizer, session.Shuffled(session.Data.Count), _options.BatchSize, (x, _) =>
             {
+                // With augmentation, pairs are selected on the clean images and the loss is taken on jittered ones,
+                // so the network also learns to give an image and its jittered copy the same label feature.
+                Tensor? selection = null;
+                if (_options.Augment)
+                {
+                    using (no_grad())
+                        selection = network.call(x);
+                }
                 var input = _options.Augment ? Augmentation.RandomAffine(x) : x;
-                var loss = DacPairwiseLoss.Compute(network.call(input), upper, lower, out var similar, out var dissimilar);
+                var labelFeatures = network.call(input);
+                var loss = DacPairwiseLoss.Compute(labelFeatures, upper, lower, out var similar, out var dissimilar, selection);
+                if (_options.ClusterBalanceWeight > 0)
+                    loss = loss + _options.ClusterBalanceWeight * DacPairwiseLoss.BalancePenalty(labelFeatures);
                 pairCounts.add_(stack(new[] { similar, dissimilar }).to(ScalarType.Float64));
                 return loss;
             });

@@ -33,7 +33,8 @@ public static class ClusteringQuality
             n, classCount, clusterCount);
     }
 
-    private static int[] Densify(ReadOnlySpan<int> values, out int distinct)
+    /// <summary>Renumbers arbitrary labels as 0..distinct-1 in order of first appearance.</summary>
+    internal static int[] Densify(ReadOnlySpan<int> values, out int distinct)
     {
         var map = new Dictionary<int, int>();
         var result = new int[values.Length];

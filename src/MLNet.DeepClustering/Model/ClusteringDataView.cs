@@ -37,11 +37,10 @@ internal sealed class ClusteringDataView : IDataView
     private sealed class Cursor : DataViewRowCursor
     {
         private readonly ClusteringDataView _parent;
+        private readonly ScoredColumns _columns;
         private readonly DataViewRowCursor _input;
         private readonly DataViewRowCursor? _lookahead;
         private readonly ValueGetter<VBuffer<float>>? _imageGetter;
-        private readonly bool[] _active;
-        private readonly Delegate?[] _getters;
         private readonly ScoredBatch? _batch;
         private VBuffer<float> _image;
         private bool _disposed;
@@ -49,22 +48,16 @@ internal sealed class ClusteringDataView : IDataView
         public Cursor(ClusteringDataView parent, IEnumerable<DataViewSchema.Column> columnsNeeded)
         {
             _parent = parent;
-            int inputCount = parent._source.Schema.Count;
-            _active = new bool[parent.Schema.Count];
-            foreach (var column in columnsNeeded)
-                _active[column.Index] = true;
-            _input = parent._source.GetRowCursor(parent._source.Schema.Where(c => _active[c.Index]));
-            _getters = new Delegate?[OutputSchema.AddedColumnCount];
-            if (Enumerable.Range(inputCount, OutputSchema.AddedColumnCount).Any(i => _active[i]))
+            _columns = new ScoredColumns(parent._source.Schema, parent.Schema, columnsNeeded);
+            _input = parent._source.GetRowCursor(_columns.ActiveInputs);
+            if (_columns.AnyOutputActive)
             {
                 var feature = parent._source.Schema[parent._featureIndex];
                 _lookahead = parent._source.GetRowCursor(new[] { feature });
                 _imageGetter = _lookahead.GetGetter<VBuffer<float>>(feature);
-                _batch = new ScoredBatch(parent._model, feature.Name, DeepClusteringTransformer.InferenceBatchSize);
-                for (int i = 0; i < _getters.Length; i++)
-                    _getters[i] = _batch.MakeGetter(i, static () => { });
-                _batch.Current = -1;
+                _batch = new ScoredBatch(parent._model, feature.Name, DeepClusteringTransformer.InferenceBatchSize) { Current = -1 };
             }
+            _columns.Bind(_input, _batch, static () => { });
         }
 
         public override DataViewSchema Schema => _parent.Schema;
@@ -75,17 +68,9 @@ internal sealed class ClusteringDataView : IDataView
 
         public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
 
-        public override bool IsColumnActive(DataViewSchema.Column column) => _active[column.Index];
+        public override bool IsColumnActive(DataViewSchema.Column column) => _columns.IsActive(column);
 
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            if (!_active[column.Index])
-                throw new InvalidOperationException($"Column '{column.Name}' is not active in this cursor.");
-            int inputCount = _parent._source.Schema.Count;
-            if (column.Index < inputCount)
-                return _input.GetGetter<TValue>(_parent._source.Schema[column.Index]);
-            return ScoredBatch.Cast<TValue>(_getters[column.Index - inputCount]!, column);
-        }
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => _columns.GetGetter<TValue>(column);
 
         public override bool MoveNext()
         {

@@ -39,9 +39,8 @@ internal sealed class ClusteringRowMapper : IRowToRowMapper
     {
         private readonly ClusteringRowMapper _parent;
         private readonly DataViewRow _input;
-        private readonly bool[] _active;
+        private readonly ScoredColumns _columns;
         private readonly ScoredBatch _batch;
-        private readonly Delegate[] _getters;
         private readonly ValueGetter<VBuffer<float>>? _imageGetter;
         private VBuffer<float> _image;
         private long _scoredPosition = -1;
@@ -50,15 +49,12 @@ internal sealed class ClusteringRowMapper : IRowToRowMapper
         {
             _parent = parent;
             _input = input;
-            _active = new bool[parent.OutputSchema.Count];
-            foreach (var column in activeColumns)
-                _active[column.Index] = true;
+            _columns = new ScoredColumns(parent.InputSchema, parent.OutputSchema, activeColumns);
             var feature = parent.InputSchema[parent._featureIndex];
-            if (Enumerable.Range(parent.InputSchema.Count, global::MLNet.DeepClustering.OutputSchema.AddedColumnCount).Any(i => _active[i]))
+            if (_columns.AnyOutputActive)
                 _imageGetter = input.GetGetter<VBuffer<float>>(feature);
             _batch = new ScoredBatch(parent._model, feature.Name, capacity: 1);
-            _getters = Enumerable.Range(0, global::MLNet.DeepClustering.OutputSchema.AddedColumnCount)
-                .Select(i => _batch.MakeGetter(i, EnsureScored)).ToArray();
+            _columns.Bind(input, _batch, EnsureScored);
         }
 
         public override DataViewSchema Schema => _parent.OutputSchema;
@@ -69,17 +65,9 @@ internal sealed class ClusteringRowMapper : IRowToRowMapper
 
         public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
 
-        public override bool IsColumnActive(DataViewSchema.Column column) => _active[column.Index];
+        public override bool IsColumnActive(DataViewSchema.Column column) => _columns.IsActive(column);
 
-        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
-        {
-            if (!_active[column.Index])
-                throw new InvalidOperationException($"Column '{column.Name}' is not active in this row.");
-            int inputCount = _parent.InputSchema.Count;
-            if (column.Index < inputCount)
-                return _input.GetGetter<TValue>(_parent.InputSchema[column.Index]);
-            return ScoredBatch.Cast<TValue>(_getters[column.Index - inputCount], column);
-        }
+        public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column) => _columns.GetGetter<TValue>(column);
 
         private void EnsureScored()
         {

@@ -75,12 +75,13 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
                 // With augmentation, pairs are selected on the clean images and the loss is taken on jittered ones,
                 // so the network also learns to give an image and its jittered copy the same label feature.
                 Tensor? selection = null;
+                var input = x;
                 if (_options.Augment)
                 {
                     using (no_grad())
                         selection = network.call(x);
+                    input = Augmentation.RandomAffine(x);
                 }
-                var input = _options.Augment ? Augmentation.RandomAffine(x) : x;
                 var labelFeatures = network.call(input);
                 var loss = DacPairwiseLoss.Compute(labelFeatures, upper, lower, out var similar, out var dissimilar, selection);
                 if (_options.ClusterBalanceWeight > 0)

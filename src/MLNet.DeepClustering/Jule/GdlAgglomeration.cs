@@ -37,6 +37,7 @@ public sealed class GdlAgglomeration
     private int _neighborClusterCount = 5;
     private double _lambda = 1;
     private bool _queuedWithLocalTerm;
+    private bool _queueBuilt;
 
     /// <summary>Starts from <paramref name="initialLabels"/> (any integers; equal values form one cluster).</summary>
     /// <param name="graph">The kNN graph of the features.</param>
@@ -85,21 +86,15 @@ public sealed class GdlAgglomeration
                 _inWeight[slot] = _weight[e];
             }
 
-        _label = new int[n];
+        _label = ClusteringQuality.Densify(initialLabels, out int clusters);
         _members = new List<int>?[n];
         _affinity = new Dictionary<int, double>?[n];
         _version = new int[n];
         _scratchIn = new double[n];
         _scratchOut = new double[n];
-        var ids = new Dictionary<int, int>();
         for (int i = 0; i < n; i++)
-        {
-            if (!ids.TryGetValue(initialLabels[i], out int id))
-                ids[initialLabels[i]] = id = ids.Count;
-            _label[i] = id;
-            (_members[id] ??= new List<int>()).Add(i);
-        }
-        ClusterCount = ids.Count;
+            (_members[_label[i]] ??= new List<int>()).Add(i);
+        ClusterCount = clusters;
         for (int c = 0; c < ClusterCount; c++)
             _affinity[c] = new Dictionary<int, double>();
         for (int c = 0; c < ClusterCount; c++)
@@ -158,7 +153,6 @@ public sealed class GdlAgglomeration
     {
         if (neighborClusterCount < 1)
             throw new ArgumentOutOfRangeException(nameof(neighborClusterCount), neighborClusterCount, "Kc must be at least 1.");
-        Configure(neighborClusterCount, lambda);
         int done = 0;
         while (done < merges && ClusterCount > 1)
         {
@@ -182,7 +176,6 @@ public sealed class GdlAgglomeration
     {
         if (target < 1 || target > _label.Length)
             throw new ArgumentOutOfRangeException(nameof(target), target, "The target cluster count must be between 1 and the number of points.");
-        Configure(neighborClusterCount, lambda);
         var bySize = new SortedSet<(int Size, int Cluster)>();
         for (int c = 0; c < _members.Length; c++)
             if (_members[c] is { } m)
@@ -220,8 +213,9 @@ public sealed class GdlAgglomeration
     private void Configure(int neighborClusterCount, double lambda)
     {
         bool local = ClusterCount > LocalCriterionMinClusters;
-        if (neighborClusterCount == _neighborClusterCount && lambda == _lambda && _queue.Count > 0 && local == _queuedWithLocalTerm)
+        if (_queueBuilt && neighborClusterCount == _neighborClusterCount && lambda == _lambda && local == _queuedWithLocalTerm)
             return;
+        _queueBuilt = true;
         _queuedWithLocalTerm = local;
         _neighborClusterCount = neighborClusterCount;
         _lambda = lambda;

@@ -1,8 +1,9 @@
 // Clusters handwritten digits with a deep clustering trainer, reports ACC / NMI / ARI and time, saves the model,
 // reloads it and predicts a few images. Runs on the MNIST 10k sample embedded in this program.
 //
-//   dotnet run -c Release --project examples/ClusterDigits -- [--method dac] [--limit 10000] [--epochs 20]
-//       [--seed 1] [--device cpu|cuda] [--data <folder with IDX files>] [--model digits-model.zip]
+//   dotnet run -c Release --project examples/ClusterDigits -- [--method dac|jule] [--limit 10000] [--epochs N]
+//       [--no-reclustering] [--verbose] [--seed 1] [--device cpu|cuda] [--data <folder with IDX files>] [--model digits-model.zip]
+// --epochs is DAC's MaxEpochs or JULE's EpochsPerPeriod; --no-reclustering gives JULE's SF result instead of RC.
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -13,7 +14,8 @@ var options = ExampleOptions.Parse(args);
 var mlContext = new MLContext(seed: options.Seed);
 mlContext.Log += (_, e) =>
 {
-    if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.Contains("Trainer", StringComparison.Ordinal))
+    bool shown = e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info || (options.Verbose && e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Trace);
+    if (shown && e.Source.Contains("Trainer", StringComparison.Ordinal))
         Console.WriteLine($"  [{e.Source}] {e.RawMessage}");
 };
 
@@ -32,7 +34,15 @@ IEstimator<DeepClusteringTransformer> trainer = options.Method switch
         Seed = options.Seed,
         Device = options.Device,
     }),
-    _ => throw new ArgumentException($"Unknown --method '{options.Method}' (expected dac)."),
+    "jule" => mlContext.Clustering.Trainers.Jule(new JuleTrainer.Options
+    {
+        NumberOfClusters = 10,
+        EpochsPerPeriod = options.Epochs ?? new JuleTrainer.Options().EpochsPerPeriod,
+        Reclustering = options.Reclustering,
+        Seed = options.Seed,
+        Device = options.Device,
+    }),
+    _ => throw new ArgumentException($"Unknown --method '{options.Method}' (expected dac or jule)."),
 };
 
 var clock = Stopwatch.StartNew();
@@ -72,11 +82,11 @@ internal sealed class ClusterPrediction
     public float[] Embedding { get; set; } = Array.Empty<float>();
 }
 
-internal sealed record ExampleOptions(string Method, int Limit, int? Epochs, int Seed, string Device, string? DataFolder, string ModelPath)
+internal sealed record ExampleOptions(string Method, int Limit, int? Epochs, bool Reclustering, bool Verbose, int Seed, string Device, string? DataFolder, string ModelPath)
 {
     public static ExampleOptions Parse(string[] args)
     {
-        var o = new ExampleOptions("dac", 10000, null, 1, "cpu", null, "digits-model.zip");
+        var o = new ExampleOptions("dac", 10000, null, true, false, 1, "cpu", null, "digits-model.zip");
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -85,11 +95,13 @@ internal sealed record ExampleOptions(string Method, int Limit, int? Epochs, int
                 "--method" => o with { Method = Next().ToLowerInvariant() },
                 "--limit" => o with { Limit = int.Parse(Next()) },
                 "--epochs" => o with { Epochs = int.Parse(Next()) },
+                "--no-reclustering" => o with { Reclustering = false },
+                "--verbose" => o with { Verbose = true },
                 "--seed" => o with { Seed = int.Parse(Next()) },
                 "--device" => o with { Device = Next() },
                 "--data" => o with { DataFolder = Next() },
                 "--model" => o with { ModelPath = Next() },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --method, --limit, --epochs, --seed, --device, --data, --model."),
+                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --method, --limit, --epochs, --no-reclustering, --verbose, --seed, --device, --data, --model."),
             };
         }
         return o;

@@ -67,6 +67,8 @@ public sealed class KnnGraph
         var distances = new float[n * neighborCount];
         const int block = 64;
         int blocks = (n + block - 1) / block;
+        try
+        {
         Parallel.For(0, blocks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => new TopK[block], (b, _, heaps) =>
         {
             cancel?.Invoke();
@@ -78,6 +80,13 @@ public sealed class KnnGraph
                 heaps[i - i0].WriteSorted(neighbors.AsSpan(i * neighborCount, neighborCount), distances.AsSpan(i * neighborCount, neighborCount));
             return heaps;
         }, _ => { });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // Surface cancellation (and any other failure) as the exception a block threw, not a wrapper.
+            var first = e.InnerExceptions.FirstOrDefault(x => x is OperationCanceledException) ?? e.InnerExceptions[0];
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
+        }
         return new KnnGraph(n, neighborCount, neighbors, distances);
     }
 

@@ -14,6 +14,7 @@ internal sealed record NetworkSpec(string Kind, ImageShape Input, int OutputSize
     public nn.Module<Tensor, Tensor> Build() => Kind switch
     {
         DacNetwork.KindName => new DacNetwork(this),
+        Jule.JuleNetwork.KindName => new Jule.JuleNetwork(this),
         _ => throw new InvalidDataException($"Unknown network kind '{Kind}'."),
     };
 

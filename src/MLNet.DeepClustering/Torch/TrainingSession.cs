@@ -95,6 +95,9 @@ internal sealed class TrainingSession
             images += count;
         }
         double mean = batches > 0 ? total.item<double>() / batches : double.NaN;
+        if (batches > 0 && !double.IsFinite(mean))
+            throw new InvalidOperationException(
+                $"Training diverged: the loss became {mean}. Lower the LearningRate, or check the input pixels are scaled to [0, 1].");
         return new EpochResult(mean, batches, images, clock.Elapsed.TotalSeconds);
     }
 

@@ -8,7 +8,9 @@ namespace MLNet.DeepClustering.Tests.Model;
 public sealed class ImagePipelineTests
 {
     [TestMethod]
-    public void LoadResizeGrayscaleExtractThenDacOnPngFiles()
+    [DataRow("DAC")]
+    [DataRow("JULE")]
+    public void LoadResizeGrayscaleExtractThenClusterPngFiles(string method)
     {
         string folder = Path.Combine(Path.GetTempPath(), "dc-png-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);
@@ -25,12 +27,14 @@ public sealed class ImagePipelineTests
 
             var mlContext = new MLContext(seed: 1);
             var files = mlContext.Data.LoadFromEnumerable(rows);
-            var options = SampleDigits.FastDac();
+            IEstimator<DeepClusteringTransformer> trainer = method == "DAC"
+                ? mlContext.Clustering.Trainers.Dac(SampleDigits.FastDac())
+                : mlContext.Clustering.Trainers.Jule(Jule.JuleTrainerTests.FastJule());
             var pipeline = mlContext.Transforms.LoadImages("Image", imageFolder: null, inputColumnName: nameof(ImageFile.ImagePath))
                 .Append(mlContext.Transforms.ResizeImages("Image", imageWidth: 24, imageHeight: 24))
                 .Append(mlContext.Transforms.ConvertToGrayscale("Image"))
                 .Append(mlContext.Transforms.ExtractPixels("Features", "Image", colorsToExtract: ImagePixelExtractingEstimator.ColorBits.Red, scaleImage: 1f / 255))
-                .Append(mlContext.Clustering.Trainers.Dac(options));
+                .Append(trainer);
 
             var expectedSchema = pipeline.GetOutputSchema(MLNet.DeepClustering.Interop.MLNetInternals.ToShape(files.Schema));
             Assert.IsTrue(expectedSchema.Single(c => c.Name == DeepClusteringColumnNames.PredictedLabel).IsKey);

@@ -10,11 +10,17 @@ public sealed class PersistenceTests
     private const int Rows = 150;
 
     [TestMethod]
-    public void SaveThenLoadInAFreshProcessGivesIdenticalOutputs()
+    [DataRow("DAC")]
+    [DataRow("JULE")]
+    public void SaveThenLoadInAFreshProcessGivesIdenticalOutputs(string method)
     {
         var mlContext = new MLContext(seed: 1);
         var data = SampleDigits.Load(mlContext, Rows);
-        using var model = mlContext.Clustering.Trainers.Dac(SampleDigits.FastDac()).Fit(data);
+        IEstimator<DeepClusteringTransformer> trainer = method == "DAC"
+            ? mlContext.Clustering.Trainers.Dac(SampleDigits.FastDac())
+            : mlContext.Clustering.Trainers.Jule(Jule.JuleTrainerTests.FastJule());
+        using var model = trainer.Fit(data);
+        Assert.AreEqual(method, model.Method);
         string zip = Path.Combine(Path.GetTempPath(), $"dc-model-{Guid.NewGuid():N}.zip");
         string output = Path.ChangeExtension(zip, ".bin");
         try

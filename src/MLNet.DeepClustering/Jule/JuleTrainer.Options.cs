@@ -1,0 +1,70 @@
+namespace MLNet.DeepClustering;
+
+public sealed partial class JuleTrainer
+{
+    /// <summary>Options of <see cref="JuleTrainer"/> (Joint Unsupervised LEarning, Yang, Parikh and Batra, CVPR 2016).</summary>
+    public sealed class Options : DeepClusteringTrainerOptions
+    {
+        /// <summary>Ks: neighbours per image in the kNN graph.
+        /// <value>The default value is 20.</value></summary>
+        public int NeighborCount { get; set; } = Jule.JuleDefaults.NeighborCount;
+
+        /// <summary>a in sigma^2 = a / (n Ks) * (sum of squared kNN distances), the edge weight scale.
+        /// <value>The default value is 1.</value></summary>
+        public double SigmaScale { get; set; } = Jule.JuleDefaults.SigmaScale;
+
+        /// <summary>Kc: neighbour clusters in the merge criterion, and negatives per anchor in the triplet loss.
+        /// <value>The default value is 5.</value></summary>
+        public int NeighborClusterCount { get; set; } = Jule.JuleDefaults.NeighborClusterCount;
+
+        /// <summary>lambda: weight of the local-structure term (7b) of the merge criterion.
+        /// <value>The default value is 1.</value></summary>
+        public double Lambda { get; set; } = Jule.JuleDefaults.Lambda;
+
+        /// <summary>gamma: weight of the anchor-positive distance in the triplet loss.
+        /// <value>The default value is 1 (the reference code's; the paper lists 2).</value></summary>
+        public float Gamma { get; set; } = Jule.JuleDefaults.Gamma;
+
+        /// <summary>Triplet loss margin.
+        /// <value>The default value is 0.2.</value></summary>
+        public float Margin { get; set; } = Jule.JuleDefaults.Margin;
+
+        /// <summary>eta: each period merges ceil(eta * current clusters) clusters before training the CNN.
+        /// <value>The default value is 0.9.</value></summary>
+        public double UnrollingRate { get; set; } = Jule.JuleDefaults.UnrollingRate;
+
+        /// <summary>CNN epochs after each period's merges.
+        /// <value>The default value is 20.</value></summary>
+        public int EpochsPerPeriod { get; set; } = Jule.JuleDefaults.EpochsPerPeriod;
+
+        /// <summary>Images per mini-batch.
+        /// <value>The default value is 100.</value></summary>
+        public int BatchSize { get; set; } = Jule.JuleDefaults.BatchSize;
+
+        /// <summary>Base SGD learning rate, decayed as lr (1 + 1e-4 iteration)^-0.75.
+        /// <value>The default value is 0.01.</value></summary>
+        public float LearningRate { get; set; } = Jule.JuleDefaults.LearningRate;
+
+        /// <summary>SGD momentum.
+        /// <value>The default value is 0.9.</value></summary>
+        public float Momentum { get; set; } = Jule.JuleDefaults.Momentum;
+
+        /// <summary>SGD weight decay.
+        /// <value>The default value is 5e-5.</value></summary>
+        public float WeightDecay { get; set; } = Jule.JuleDefaults.WeightDecay;
+
+        /// <summary>d: size of the learned (L2-normalised) embedding.
+        /// <value>The default value is 160.</value></summary>
+        public int EmbeddingSize { get; set; } = Jule.JuleDefaults.EmbeddingSize;
+
+        /// <summary>Re-run the agglomerative clustering from scratch on the final learned features (the paper's RC);
+        /// false keeps the clusters of the recurrent process (SF).
+        /// <value>The default value is true.</value></summary>
+        public bool Reclustering { get; set; } = Jule.JuleDefaults.Reclustering;
+
+        /// <summary>At the final merge, clusters with fewer than MinClusterFraction * n / k images are absorbed into their
+        /// best neighbour before they count toward k, so k meaningful clusters come out instead of a few outliers.
+        /// <value>The default value is 0.1.</value></summary>
+        public double MinClusterFraction { get; set; } = Jule.JuleDefaults.MinClusterFraction;
+    }
+}

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using Microsoft.ML.Runtime;
+using MLNet.DeepClustering.Jule;
+using MLNet.DeepClustering.Torch;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MLNet.DeepClustering;
+
+/// <summary>
+/// JULE, Joint Unsupervised LEarning of deep representations and image clusters (Yang, Parikh, Batra; CVPR 2016):
+/// recurrent agglomerative clustering on a CNN's features. Create it with <c>mlContext.Clustering.Trainers.Jule(...)</c>.
+/// </summary>
+/// <remarks>
+/// <para><b>Trainer characteristics.</b> Machine learning task: clustering. Input: one image column, Vector&lt;Single&gt;
+/// (C, H, W), pixels in [0, 1]. Runs on CPU or CUDA; the clustering engine runs on the CPU in O(n Ks) memory.</para>
+/// <para><b>Training.</b> Images start in small clusters (1-NN chains on L2-normalised pixels). Each period merges
+/// ceil(UnrollingRate * clusters) clusters by graph-degree-linkage affinity on the kNN graph with the criterion of the
+/// paper's eq. 7 (<see cref="GdlAgglomeration"/>), then trains the CNN for EpochsPerPeriod epochs with the weighted
+/// triplet loss on the current clusters, then rebuilds the graph on the new embeddings; until NumberOfClusters remain.
+/// With Reclustering (RC), the final clusters come from a fresh agglomeration on the final embeddings.</para>
+/// <para><b>Scoring function.</b> Embedding = the L2-normalised CNN output (Vector&lt;Single, EmbeddingSize&gt;).
+/// Score_j = squared Euclidean distance from the embedding to the centroid of final cluster j; PredictedLabel = argmin
+/// Score + 1. New images are assigned to the nearest final centroid.</para>
+/// </remarks>
+public sealed partial class JuleTrainer : DeepClusteringTrainerBase
+{
+    private readonly Options _options;
+
+
+    internal JuleTrainer(IHostEnvironment env, Options options) : base(env, nameof(JuleTrainer), options)
+    {
+        _options = options;
+        Require(options.NeighborCount >= 1, options.NeighborCount, "NeighborCount must be at least 1.");
+        Require(options.SigmaScale > 0 && double.IsFinite(options.SigmaScale), options.SigmaScale, "SigmaScale must be positive.");
+        Require(options.NeighborClusterCount >= 1, options.NeighborClusterCount, "NeighborClusterCount must be at least 1.");
+        Require(options.Lambda >= 0 && double.IsFinite(options.Lambda), options.Lambda, "Lambda must be zero or positive.");
+        Require(options.Gamma > 0 && float.IsFinite(options.Gamma), options.Gamma, "Gamma must be positive.");
+        Require(options.Margin >= 0 && float.IsFinite(options.Margin), options.Margin, "Margin must be zero or positive.");
+        Require(options.UnrollingRate > 0 && options.UnrollingRate <= 1, options.UnrollingRate, "UnrollingRate must be in (0, 1].");
+        Require(options.EpochsPerPeriod >= 0, options.EpochsPerPeriod, "EpochsPerPeriod must be zero or positive.");
+        Require(options.BatchSize >= 2, options.BatchSize, "BatchSize must be at least 2.");
+        Require(options.LearningRate > 0 && float.IsFinite(options.LearningRate), options.LearningRate, "LearningRate must be positive.");
+        Require(options.Momentum >= 0 && options.Momentum < 1, options.Momentum, "Momentum must be in [0, 1).");
+        Require(options.WeightDecay >= 0 && float.IsFinite(options.WeightDecay), options.WeightDecay, "WeightDecay must be zero or positive.");
+        Require(options.EmbeddingSize >= 1, options.EmbeddingSize, "EmbeddingSize must be at least 1.");
+        Require(options.MinClusterFraction >= 0 && options.MinClusterFraction < 1, options.MinClusterFraction, "MinClusterFraction must be in [0, 1).");
+    }
+
+    private static void Require(bool condition, object value, string message)
+    {
+        if (!condition)
+            throw new ArgumentOutOfRangeException("options", value, message);
+    }
+
+    private protected override string MethodName => "JULE";
+
+    private protected override int TrainingBatchSize => _options.BatchSize;
+
+    private protected override ClusteringModel TrainCore(TrainingSession session)
+    {
+        var ch = session.Channel;
+        var data = session.Data;
+        int n = data.Count, k = _options.NumberOfClusters, d = _options.EmbeddingSize;
+        if (n <= _options.NeighborCount)
+            throw new ArgumentException($"JULE needs more images ({n}) than NeighborCount ({_options.NeighborCount}).");
+        int minClusterSize = (int)(_options.MinClusterFraction * n / k);
+        var graphClock = new Stopwatch();
+        var total = Stopwatch.StartNew();
+
+        var pixels = data.Pixels.AsSpan(0, n * data.Shape.Size).ToArray();
+        KnnGraph.NormalizeRows(pixels, data.Shape.Size);
+        graphClock.Start();
+        var graph = KnnGraph.Build(pixels, data.Shape.Size, _options.NeighborCount, session.CheckCanceled);
+        var engine = new GdlAgglomeration(graph, pixels, GdlAgglomeration.NearestNeighborClusters(graph), _options.SigmaScale);
+        graphClock.Stop();
+        ch.Info($"JULE: {engine.ClusterCount} initial clusters from 1-NN chains on pixels ({graphClock.Elapsed.TotalSeconds:F1} s).");
+
+        var spec = new NetworkSpec(JuleNetwork.KindName, data.Shape, d, Jule.JuleDefaults.NetworkWidth);
+        var network = spec.Build();
+        network.to(session.Device);
+        using var optimizer = optim.SGD(network.parameters(), _options.LearningRate, _options.Momentum, weight_decay: _options.WeightDecay);
+        var schedule = optim.lr_scheduler.LambdaLR(optimizer, step => Math.Pow(1 + 1e-4 * step, -0.75));
+
+        int[] labels;
+        float[] embedding;
+        for (int period = 1; ; period++)
+        {
+            graphClock.Start();
+            int before = engine.ClusterCount;
+            if (before > k)
+            {
+                int merges = Math.Min((int)Math.Ceiling(_options.UnrollingRate * before), before - k);
+                if (before - merges <= k || engine.Merge(merges, _options.NeighborClusterCount, _options.Lambda, session.CheckCanceled) == 0)
+                    engine.MergeTo(k, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled);
+            }
+            labels = engine.Labels();
+            graphClock.Stop();
+
+            var cnnClock = Stopwatch.StartNew();
+            double loss = TrainPeriod(session, network, optimizer, schedule, labels);
+            embedding = session.Embed(network, d, DeepClusteringTransformer.InferenceBatchSize);
+            cnnClock.Stop();
+            ch.Info($"JULE period {period}: {before} -> {engine.ClusterCount} clusters, triplet loss {loss:F4}, CNN {cnnClock.Elapsed.TotalSeconds:F1} s, " +
+                    $"graph and merging {graphClock.Elapsed.TotalSeconds:F1} s so far, total {total.Elapsed.TotalSeconds:F1} s");
+            if (engine.ClusterCount <= k)
+                break;
+            graphClock.Start();
+            graph = KnnGraph.Build(embedding, d, _options.NeighborCount, session.CheckCanceled);
+            engine = new GdlAgglomeration(graph, embedding, labels, _options.SigmaScale);
+            graphClock.Stop();
+        }
+        ch.Info($"JULE SF cluster sizes: [{string.Join(", ", Sizes(labels, k))}]");
+
+        if (_options.Reclustering)
+        {
+            graphClock.Start();
+            graph = KnnGraph.Build(embedding, d, _options.NeighborCount, session.CheckCanceled);
+            engine = new GdlAgglomeration(graph, embedding, GdlAgglomeration.NearestNeighborClusters(graph), _options.SigmaScale);
+            engine.MergeTo(k, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled);
+            labels = engine.Labels();
+            graphClock.Stop();
+            ch.Info($"JULE RC cluster sizes: [{string.Join(", ", Sizes(labels, k))}]");
+        }
+        ch.Info($"JULE done in {total.Elapsed.TotalSeconds:F1} s, of which graph and merging {graphClock.Elapsed.TotalSeconds:F1} s.");
+        return new ClusteringModel(spec, network, new ScoreHead(ScoreKind.SquaredDistanceToCentroids, k, d, Centroids(embedding, labels, k, d)), session.Device);
+    }
+
+    // One period of CNN training on the current clusters.
+    private double TrainPeriod(TrainingSession session, nn.Module<Tensor, Tensor> network, optim.Optimizer optimizer,
+        optim.lr_scheduler.LRScheduler schedule, int[] labels)
+    {
+        double loss = double.NaN;
+        var labelTensor = tensor(labels.Select(l => (long)l).ToArray(), device: session.Device);
+        for (int epoch = 0; epoch < _options.EpochsPerPeriod; epoch++)
+        {
+            var order = ClusterChunkOrder(labels, session.Random, Math.Max(2, _options.BatchSize / 10));
+            var result = session.RunEpoch(network, optimizer, order, _options.BatchSize, (x, indices) =>
+            {
+                var batchLabels = labelTensor.index_select(0, tensor(indices.Select(i => (long)i).ToArray(), device: session.Device));
+                return JuleTripletLoss.Compute(network.call(x), batchLabels, _options.NeighborClusterCount, _options.Gamma, _options.Margin, out _);
+            }, () => schedule.step());
+            loss = result.MeanLoss;
+            session.Channel.Trace($"JULE epoch {epoch + 1}: loss {loss:F4}, {result.ImagesPerSecond:F0} images/s");
+        }
+        labelTensor.Dispose();
+        return loss;
+    }
+
+    /// <summary>
+    /// A training order where every batch holds several clusters and positives for each: clusters are cut into chunks
+    /// of at most <paramref name="chunk"/> images, and the chunks are shuffled.
+    /// </summary>
+    internal static int[] ClusterChunkOrder(int[] labels, Random random, int chunk)
+    {
+        var chunks = new List<int[]>();
+        foreach (var group in Enumerable.Range(0, labels.Length).GroupBy(i => labels[i]).OrderBy(g => g.Key))
+        {
+            var members = group.ToArray();
+            random.Shuffle(members);
+            for (int s = 0; s < members.Length; s += chunk)
+                chunks.Add(members[s..Math.Min(members.Length, s + chunk)]);
+        }
+        var shuffled = chunks.ToArray();
+        random.Shuffle(shuffled);
+        return shuffled.SelectMany(c => c).ToArray();
+    }
+
+    private static int[] Sizes(int[] labels, int k)
+    {
+        var sizes = new int[Math.Max(k, labels.Max() + 1)];
+        foreach (int l in labels)
+            sizes[l]++;
+        return sizes;
+    }
+
+    private static float[] Centroids(float[] embedding, int[] labels, int k, int d)
+    {
+        var sums = new double[k * d];
+        var counts = new int[k];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            counts[labels[i]]++;
+            for (int j = 0; j < d; j++)
+                sums[labels[i] * d + j] += embedding[i * d + j];
+        }
+        var centroids = new float[k * d];
+        for (int c = 0; c < k; c++)
+            for (int j = 0; j < d; j++)
+                centroids[c * d + j] = counts[c] > 0 ? (float)(sums[c * d + j] / counts[c]) : 0f;
+        return centroids;
+    }
+}

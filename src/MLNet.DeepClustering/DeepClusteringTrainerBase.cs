@@ -32,6 +32,13 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
             throw new ArgumentOutOfRangeException(nameof(options), options.Device, "Device must be \"cpu\", \"cuda\" or \"cuda:N\".");
     }
 
+    /// <summary>Option check: throws <see cref="ArgumentOutOfRangeException"/> naming the value when the condition fails.</summary>
+    private protected static void Require(bool condition, object value, string message)
+    {
+        if (!condition)
+            throw new ArgumentOutOfRangeException("options", value, message);
+    }
+
     /// <summary>The method's name in logs and in saved models ("DAC", "JULE").</summary>
     private protected abstract string MethodName { get; }
 

@@ -32,22 +32,17 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
     internal DacTrainer(IHostEnvironment env, Options options) : base(env, nameof(DacTrainer), options)
     {
         _options = options;
-        if (options.MaxEpochs < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxEpochs, "MaxEpochs must be at least 1.");
-        if (options.BatchSize < 2)
-            throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, "BatchSize must be at least 2.");
-        if (!(options.LearningRate > 0) || !float.IsFinite(options.LearningRate))
-            throw new ArgumentOutOfRangeException(nameof(options), options.LearningRate, "LearningRate must be positive.");
-        if (!(options.UpperThreshold > options.LowerThreshold) || options.UpperThreshold > 1 || options.LowerThreshold < 0)
-            throw new ArgumentOutOfRangeException(nameof(options), "Need 0 <= LowerThreshold < UpperThreshold <= 1.");
-        if (!(options.ClusterBalanceWeight >= 0) || !float.IsFinite(options.ClusterBalanceWeight))
-            throw new ArgumentOutOfRangeException(nameof(options), options.ClusterBalanceWeight, "ClusterBalanceWeight must be zero or positive.");
-        if (!(options.LambdaStep > 0) || !float.IsFinite(options.LambdaStep))
-            throw new ArgumentOutOfRangeException(nameof(options), options.LambdaStep, "LambdaStep must be positive.");
-        if (options.NetworkWidth < DacDefaults.MinNetworkWidth)
-            throw new ArgumentOutOfRangeException(nameof(options), options.NetworkWidth,
-                $"NetworkWidth must be at least {DacDefaults.MinNetworkWidth}: libtorch's CPU kernels for narrower convolutions are not " +
-                "reproducible across runs with several threads, and the same seed must give the same clusters.");
+        Require(options.MaxEpochs >= 1, options.MaxEpochs, "MaxEpochs must be at least 1.");
+        Require(options.BatchSize >= 2, options.BatchSize, "BatchSize must be at least 2.");
+        Require(options.LearningRate > 0 && float.IsFinite(options.LearningRate), options.LearningRate, "LearningRate must be positive.");
+        Require(options.UpperThreshold > options.LowerThreshold && options.UpperThreshold <= 1 && options.LowerThreshold >= 0,
+            options.UpperThreshold, "Need 0 <= LowerThreshold < UpperThreshold <= 1.");
+        Require(options.ClusterBalanceWeight >= 0 && float.IsFinite(options.ClusterBalanceWeight), options.ClusterBalanceWeight,
+            "ClusterBalanceWeight must be zero or positive.");
+        Require(options.LambdaStep > 0 && float.IsFinite(options.LambdaStep), options.LambdaStep, "LambdaStep must be positive.");
+        Require(options.NetworkWidth >= DacDefaults.MinNetworkWidth, options.NetworkWidth,
+            $"NetworkWidth must be at least {DacDefaults.MinNetworkWidth}: libtorch's CPU kernels for narrower convolutions are not " +
+            "reproducible across runs with several threads, and the same seed must give the same clusters.");
     }
 
     private protected override string MethodName => "DAC";

@@ -47,12 +47,6 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         Require(options.MinClusterFraction >= 0 && options.MinClusterFraction < 1, options.MinClusterFraction, "MinClusterFraction must be in [0, 1).");
     }
 
-    private static void Require(bool condition, object value, string message)
-    {
-        if (!condition)
-            throw new ArgumentOutOfRangeException("options", value, message);
-    }
-
     private protected override string MethodName => "JULE";
 
     private protected override int TrainingBatchSize => _options.BatchSize;

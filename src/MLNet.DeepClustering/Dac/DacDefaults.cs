@@ -10,7 +10,6 @@ internal static class DacDefaults
     public const float LowerThreshold = 0.455f;
     public const float LambdaStep = 0.025f;
     public const int NetworkWidth = 32;
-    public const int MinNetworkWidth = 16;
     public const bool Augment = true;
     public const float ClusterBalanceWeight = 0f;
 }

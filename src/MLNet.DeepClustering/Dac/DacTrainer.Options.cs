@@ -37,7 +37,7 @@ public sealed partial class DacTrainer
         /// <value>The default value is 0.</value></summary>
         public float ClusterBalanceWeight { get; set; } = Dac.DacDefaults.ClusterBalanceWeight;
 
-        /// <summary>Channels of the first convolution stage (at least 16); each later stage doubles it.
+        /// <summary>Channels of the first convolution stage (a multiple of 16, see the remarks on determinism); each later stage doubles it.
         /// <value>The default value is 32.</value></summary>
         public int NetworkWidth { get; set; } = Dac.DacDefaults.NetworkWidth;
 

@@ -40,9 +40,9 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         Require(options.ClusterBalanceWeight >= 0 && float.IsFinite(options.ClusterBalanceWeight), options.ClusterBalanceWeight,
             "ClusterBalanceWeight must be zero or positive.");
         Require(options.LambdaStep > 0 && float.IsFinite(options.LambdaStep), options.LambdaStep, "LambdaStep must be positive.");
-        Require(options.NetworkWidth >= DacDefaults.MinNetworkWidth, options.NetworkWidth,
-            $"NetworkWidth must be at least {DacDefaults.MinNetworkWidth}: libtorch's CPU kernels for narrower convolutions are not " +
-            "reproducible across runs with several threads, and the same seed must give the same clusters.");
+        Require(NetworkSpec.IsReliableWidth(options.NetworkWidth), options.NetworkWidth,
+            $"NetworkWidth must be a positive multiple of {NetworkSpec.ChannelMultiple}: libtorch's CPU convolutions with other " +
+            "channel counts give different results from run to run with the same seed, and sometimes NaN.");
     }
 
     private protected override string MethodName => "DAC";

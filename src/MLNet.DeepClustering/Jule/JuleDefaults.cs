@@ -18,5 +18,7 @@ internal static class JuleDefaults
     public const int EmbeddingSize = 160;
     public const bool Reclustering = true;
     public const double MinClusterFraction = 0.1;
-    public const int NetworkWidth = 50;
+    // The paper's 50 channels hit a libtorch CPU convolution defect (NaN, irreproducible results; see
+    // NetworkSpec.ChannelMultiple); 48 is the nearest reliable width.
+    public const int NetworkWidth = 48;
 }

@@ -6,10 +6,11 @@ using static TorchSharp.torch;
 namespace MLNet.DeepClustering.Jule;
 
 /// <summary>
-/// The JULE CNN, built from the input size: blocks of [5x5 conv (50 channels), BN, ReLU, 2x2 max-pool (ceil mode)]
+/// The JULE CNN, built from the input size: blocks of [5x5 conv (48 channels), BN, ReLU, 2x2 max-pool (ceil mode)]
 /// while the pooled map stays at least 10 pixels on its short side, then a last [5x5 conv, BN, ReLU], a fully
 /// connected layer to the embedding size, and L2 normalisation. For 28 x 28 input this is the paper's MNIST network:
-/// conv-BN-ReLU-pool (28 to 12), conv-BN-ReLU (12 to 8), fc 3200 to 160.
+/// conv-BN-ReLU-pool (28 to 12), conv-BN-ReLU (12 to 8), fc 3072 to 160. The paper has 50 channels; 48 avoids a
+/// libtorch CPU convolution defect at widths that are not multiples of 16 (see <see cref="NetworkSpec.ChannelMultiple"/>).
 /// </summary>
 internal sealed class JuleNetwork : nn.Module<Tensor, Tensor>
 {

@@ -115,6 +115,7 @@ public sealed class SchemaErrorTests
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Context.Clustering.Trainers.Dac(new DacTrainer.Options { LearningRate = float.NaN }));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Context.Clustering.Trainers.Dac(new DacTrainer.Options { Device = "gpu" }));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Context.Clustering.Trainers.Dac(new DacTrainer.Options { NetworkWidth = 8 }));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Context.Clustering.Trainers.Dac(new DacTrainer.Options { NetworkWidth = 24 }));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => Context.Clustering.Trainers.Dac(new DacTrainer.Options { UpperThreshold = 0.3f }));
         Assert.ThrowsExactly<ArgumentException>(() => Context.Clustering.Trainers.Dac(new DacTrainer.Options { ImageChannels = 1 }).Fit(SampleDigits.Load(Context, 20)));
     }

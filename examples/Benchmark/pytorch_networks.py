@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""PyTorch side of the network comparison: the JULE CNN and the DAC network exactly as MLNet.DeepClustering builds
+them for a 1 x 28 x 28 input, timed on random images with the same batch size, thread count, loss and optimizer as
+the C# measurement (Benchmark's --networks mode). Prints one CSV line per network:
+network,batch,threads,train_images_per_s,inference_images_per_s
+
+    python3 examples/Benchmark/pytorch_networks.py --threads 2 --seconds 20
+"""
+import argparse
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def jule_cnn(channels=1, size=28, width=48, embedding=160):
+    """conv5x5-BN-ReLU-maxpool(ceil) blocks while the pooled map stays >= 10, then conv5x5-BN-ReLU, fc, L2 norm."""
+    layers, c, s = [], channels, size
+    while (s - 4) // 2 >= 10:
+        layers += [nn.Conv2d(c, width, 5), nn.BatchNorm2d(width), nn.ReLU(), nn.MaxPool2d(2, 2, ceil_mode=True)]
+        c, s = width, (s - 4 + 1) // 2
+    layers += [nn.Conv2d(c, width, 5), nn.BatchNorm2d(width), nn.ReLU(), nn.Flatten(), nn.Linear(width * (s - 4) ** 2, embedding)]
+    body = nn.Sequential(*layers)
+    return lambda_module(lambda x: F.normalize(body(x), p=2, dim=1), body)
+
+
+def dac_network(channels=1, size=28, width=32, k=10):
+    """Stages of 2 x [conv3x3 (no bias), BN, ReLU], maxpool 2, BN, doubling width while the side is > 10; dense head."""
+    layers, c, w, s = [], channels, width, size
+    while True:
+        for _ in range(2):
+            layers += [nn.Conv2d(c, w, 3, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU()]
+            c = w
+        layers += [nn.MaxPool2d(2), nn.BatchNorm2d(c)]
+        s //= 2
+        w *= 2
+        if s <= 10:
+            break
+    layers += [nn.Flatten(), nn.Linear(c * s * s, k)]
+    head = [nn.BatchNorm1d(k), nn.Linear(k, k), nn.BatchNorm1d(k), nn.ReLU(), nn.Linear(k, k), nn.BatchNorm1d(k), nn.ReLU(),
+            nn.Linear(k, k), nn.BatchNorm1d(k)]
+    body = nn.Sequential(*layers, *head)
+    return lambda_module(lambda x: F.normalize(F.softmax(body(x), dim=1), p=2, dim=1), body)
+
+
+class lambda_module(nn.Module):
+    def __init__(self, fn, body):
+        super().__init__()
+        self.body = body
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+def measure(name, net, optimizer, batch, seconds, threads):
+    torch.manual_seed(1)
+    pool = torch.rand(20 * batch, 1, 28, 28)
+    target = F.normalize(torch.randn(batch, net(pool[:2]).shape[1]), dim=1)
+
+    def train_steps(count, offset=0):
+        net.train()
+        for i in range(count):
+            start = ((offset + i) % 20) * batch
+            x = pool[start:start + batch]
+            optimizer.zero_grad()
+            loss = (net(x) * target).sum(1).neg().mean()
+            loss.backward()
+            optimizer.step()
+
+    def infer_steps(count):
+        net.eval()
+        with torch.no_grad():
+            for i in range(count):
+                start = (i % 20) * batch
+                net(pool[start:start + batch])
+
+    def rate(step_fn):
+        step_fn(3)  # warm-up
+        steps, begin = 0, time.perf_counter()
+        while time.perf_counter() - begin < seconds:
+            step_fn(5)
+            steps += 5
+        return steps * batch / (time.perf_counter() - begin)
+
+    train = rate(train_steps)
+    infer = rate(infer_steps)
+    print(f"{name},{batch},{threads},{train:.1f},{infer:.1f}", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--jule-batch", type=int, default=100)
+    parser.add_argument("--dac-batch", type=int, default=256)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    print("network,batch,threads,train_images_per_s,inference_images_per_s")
+    torch.manual_seed(1)
+    jule = jule_cnn()
+    measure("jule-cnn", jule, torch.optim.SGD(jule.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-5),
+            args.jule_batch, args.seconds, args.threads)
+    dac = dac_network()
+    measure("dac-allconv", dac, torch.optim.RMSprop(dac.parameters(), lr=1e-3), args.dac_batch, args.seconds, args.threads)
+
+
+if __name__ == "__main__":
+    main()

@@ -75,7 +75,7 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
                 $"{MethodName} needs at least NumberOfClusters = {_options.NumberOfClusters} images; column '{column.Name}' has {data.Count} rows.", nameof(input));
         var session = new TrainingSession(_host, channel, device, seed, data);
         channel.Info($"{MethodName}: {data.Count} images of {shape}, k = {_options.NumberOfClusters}, device {device}, seed {seed}, " +
-                     $"{torch.get_num_threads()} torch threads.");
+                     $"{torch.get_num_threads()} torch threads{(TorchRuntime.AllocatorTuned ? ", glibc malloc thresholds raised" : "")}.");
         TorchRuntime.Seed(seed);
         var model = TrainCore(session);
         return new DeepClusteringTransformer(_host, MethodName, column.Name, model, device.ToString());

@@ -2,7 +2,7 @@
 """PyTorch side of the network comparison: the JULE CNN and the DAC network exactly as MLNet.DeepClustering builds
 them for a 1 x 28 x 28 input, timed on random images with the same batch size, thread count, loss and optimizer as
 the C# measurement (Benchmark's --networks mode). Prints one CSV line per network:
-network,batch,threads,train_images_per_s,inference_images_per_s
+network,batch,inference_batch,threads,train_images_per_s,inference_images_per_s
 
     python3 examples/Benchmark/pytorch_networks.py --threads 2 --seconds 20
 """
@@ -54,9 +54,9 @@ class lambda_module(nn.Module):
         return self.fn(x)
 
 
-def measure(name, net, optimizer, batch, seconds, threads):
+def measure(name, net, optimizer, batch, infer_batch, seconds, threads):
     torch.manual_seed(1)
-    pool = torch.rand(20 * batch, 1, 28, 28)
+    pool = torch.rand(20 * max(batch, infer_batch), 1, 28, 28)
     target = F.normalize(torch.randn(batch, net(pool[:2]).shape[1]), dim=1)
 
     def train_steps(count, offset=0):
@@ -73,20 +73,20 @@ def measure(name, net, optimizer, batch, seconds, threads):
         net.eval()
         with torch.no_grad():
             for i in range(count):
-                start = (i % 20) * batch
-                net(pool[start:start + batch])
+                start = (i % 20) * infer_batch
+                net(pool[start:start + infer_batch])
 
-    def rate(step_fn):
+    def rate(step_fn, rows):
         step_fn(3)  # warm-up
         steps, begin = 0, time.perf_counter()
         while time.perf_counter() - begin < seconds:
             step_fn(5)
             steps += 5
-        return steps * batch / (time.perf_counter() - begin)
+        return steps * rows / (time.perf_counter() - begin)
 
-    train = rate(train_steps)
-    infer = rate(infer_steps)
-    print(f"{name},{batch},{threads},{train:.1f},{infer:.1f}", flush=True)
+    train = rate(train_steps, batch)
+    infer = rate(infer_steps, infer_batch)
+    print(f"{name},{batch},{infer_batch},{threads},{train:.1f},{infer:.1f}", flush=True)
 
 
 def main():
@@ -95,15 +95,18 @@ def main():
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--jule-batch", type=int, default=100)
     parser.add_argument("--dac-batch", type=int, default=256)
+    parser.add_argument("--infer-batch", type=int, default=256)
+    parser.add_argument("--jule-width", type=int, default=48)
+    parser.add_argument("--dac-width", type=int, default=32)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    print("network,batch,threads,train_images_per_s,inference_images_per_s")
+    print("network,batch,inference_batch,threads,train_images_per_s,inference_images_per_s")
     torch.manual_seed(1)
-    jule = jule_cnn()
+    jule = jule_cnn(width=args.jule_width)
     measure("jule-cnn", jule, torch.optim.SGD(jule.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-5),
-            args.jule_batch, args.seconds, args.threads)
-    dac = dac_network()
-    measure("dac-allconv", dac, torch.optim.RMSprop(dac.parameters(), lr=1e-3), args.dac_batch, args.seconds, args.threads)
+            args.jule_batch, args.infer_batch, args.seconds, args.threads)
+    dac = dac_network(width=args.dac_width)
+    measure("dac-allconv", dac, torch.optim.RMSprop(dac.parameters(), lr=1e-3), args.dac_batch, args.infer_batch, args.seconds, args.threads)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
             throw new ArgumentOutOfRangeException(nameof(options), options.NumberOfClusters, "NumberOfClusters must be at least 2.");
         if (options.ImageChannels <= 0 || options.ImageHeight <= 0 || options.ImageWidth <= 0)
             throw new ArgumentOutOfRangeException(nameof(options), "ImageChannels, ImageHeight and ImageWidth must be positive when set.");
+        if (options.NumberOfThreads is < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.NumberOfThreads, "NumberOfThreads must be at least 1 when set.");
         string device = (options.Device ?? "").Trim().ToLowerInvariant();
         if (device != "cpu" && device != "cuda" && !(device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device[5..], out _)))
             throw new ArgumentOutOfRangeException(nameof(options), options.Device, "Device must be \"cpu\", \"cuda\" or \"cuda:N\".");
@@ -66,6 +68,8 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
         var column = SchemaChecks.CheckImageColumn(input.Schema, _options.FeatureColumnName);
         var shape = ImageShape.Resolve(column.Name, (VectorDataViewType)column.Type, _options.ImageChannels, _options.ImageHeight, _options.ImageWidth);
         var device = TorchRuntime.ResolveDevice(_options.Device);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        TorchRuntime.SetThreads(_options.NumberOfThreads);
         int seed = _options.Seed ?? _host.Rand.Next();
 
         using var channel = _host.Start(MethodName);
@@ -78,6 +82,10 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
                      $"{torch.get_num_threads()} torch threads{(TorchRuntime.AllocatorTuned ? ", glibc malloc thresholds raised" : "")}.");
         TorchRuntime.Seed(seed);
         var model = TrainCore(session);
-        return new DeepClusteringTransformer(_host, MethodName, column.Name, model, device.ToString());
+        var statistics = new TrainingStatistics(data.Count, session.EpochsRun, session.ImagesTrained, session.TrainingSeconds,
+            session.ClusteringClock.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds, torch.get_num_threads());
+        channel.Info($"{MethodName}: fit {statistics.TotalSeconds:F1} s: network training {statistics.NetworkTrainingSeconds:F1} s " +
+                     $"({statistics.Epochs} epochs, {statistics.TrainingImagesPerSecond:F0} images/s), clustering {statistics.ClusteringSeconds:F1} s.");
+        return new DeepClusteringTransformer(_host, MethodName, column.Name, model, device.ToString()) { TrainingStatistics = statistics };
     }
 }

@@ -21,6 +21,10 @@ public abstract class DeepClusteringTrainerOptions
     /// <value>The default value is "cpu".</value></summary>
     public string Device { get; set; } = "cpu";
 
+    /// <summary>Torch intra-op threads for training (set process-wide when Fit starts). Null uses one per core.
+    /// <value>The default value is null.</value></summary>
+    public int? NumberOfThreads { get; set; }
+
     /// <summary>Image channels, when the feature column does not carry (C, H, W) dimensions. Set with height and width.
     /// <value>The default value is null: taken from the column, or 1 for a flat vector of square size.</value></summary>
     public int? ImageChannels { get; set; }

@@ -59,7 +59,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         if (n <= _options.NeighborCount)
             throw new ArgumentException($"JULE needs more images ({n}) than NeighborCount ({_options.NeighborCount}).");
         int minClusterSize = (int)(_options.MinClusterFraction * n / k);
-        var graphClock = new Stopwatch();
+        var graphClock = session.ClusteringClock;
         var total = Stopwatch.StartNew();
 
         var pixels = data.Pixels.AsSpan(0, n * data.Shape.Size).ToArray();

@@ -50,6 +50,9 @@ public sealed class DeepClusteringTransformer : ITransformer, IDisposable
     /// <summary>Image width the network expects.</summary>
     public int ImageWidth => Model.Shape.Width;
 
+    /// <summary>Times and counts of the Fit that produced this transformer; null for a model loaded from a file.</summary>
+    public TrainingStatistics? TrainingStatistics { get; internal init; }
+
     /// <summary>Always true: the transformer maps rows one to one.</summary>
     public bool IsRowToRowMapper => true;
 

@@ -33,6 +33,15 @@ internal static class TorchRuntime
         }
     }
 
+    /// <summary>Sets torch's intra-op threads: <paramref name="threads"/>, or one per core when null.</summary>
+    public static void SetThreads(int? threads)
+    {
+        EnsureInitialized();
+        int wanted = threads ?? Environment.ProcessorCount;
+        if (torch.get_num_threads() != wanted)
+            torch.set_num_threads(wanted);
+    }
+
     /// <summary>Name of the environment variable that, set to 0, leaves glibc's allocator settings alone.</summary>
     public const string AllocatorTuningVariable = "MLNET_DEEPCLUSTERING_TUNE_MALLOC";
 

@@ -39,6 +39,18 @@ internal sealed class TrainingSession
 
     public TrainingData Data { get; }
 
+    /// <summary>Passes over the data made so far by <see cref="RunEpoch"/>.</summary>
+    public int EpochsRun { get; private set; }
+
+    /// <summary>Images that went through a training step so far.</summary>
+    public long ImagesTrained { get; private set; }
+
+    /// <summary>Seconds spent in <see cref="RunEpoch"/> so far.</summary>
+    public double TrainingSeconds { get; private set; }
+
+    /// <summary>Time a method spends clustering outside the network (JULE's graphs and merging); it starts and stops it.</summary>
+    public Stopwatch ClusteringClock { get; } = new();
+
     /// <summary>The seeded .NET generator for shuffles and sampling (torch's global generator is seeded too).</summary>
     public Random Random { get; }
 
@@ -95,6 +107,9 @@ internal sealed class TrainingSession
             images += count;
         }
         double mean = batches > 0 ? total.item<double>() / batches : double.NaN;
+        EpochsRun++;
+        ImagesTrained += images;
+        TrainingSeconds += clock.Elapsed.TotalSeconds;
         if (batches > 0 && !double.IsFinite(mean))
             throw new InvalidOperationException(
                 $"Training diverged: the loss became {mean}. Lower the LearningRate, or check the input pixels are scaled to [0, 1].");

@@ -1,3 +1,4 @@
+using MLNet.DeepClustering.Torch;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNet.DeepClustering.Samples;
@@ -43,6 +44,26 @@ public sealed class DacTrainerTests
         // Progress went to the MLContext log: one line per epoch with lambda, pairs, loss and seconds.
         Assert.AreEqual(2, messages.Count(m => m.StartsWith("DAC epoch ", StringComparison.Ordinal)));
         StringAssert.Contains(messages.First(m => m.StartsWith("DAC epoch 1", StringComparison.Ordinal)), "loss");
+        // The fit's own measurements: 2 epochs over 300 images in batches of 64 (the last batch of 44 included).
+        var statistics = model.TrainingStatistics!;
+        Assert.AreEqual(300, statistics.Images);
+        Assert.AreEqual(2, statistics.Epochs);
+        Assert.AreEqual(600L, statistics.ImagesProcessed);
+        Assert.IsTrue(statistics.NetworkTrainingSeconds > 0 && statistics.NetworkTrainingSeconds <= statistics.TotalSeconds);
+        Assert.AreEqual(0, statistics.ClusteringSeconds);
+    }
+
+    [TestMethod]
+    public void NumberOfThreadsSetsTorchThreadsAndIsValidated()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var options = SampleDigits.FastDac();
+        options.NumberOfThreads = 1;
+        using var model = mlContext.Clustering.Trainers.Dac(options).Fit(SampleDigits.Load(mlContext, 100));
+        Assert.AreEqual(1, model.TrainingStatistics!.Threads);
+        options.NumberOfThreads = 0;
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => mlContext.Clustering.Trainers.Dac(options));
+        TorchRuntime.SetThreads(null);
     }
 
     [TestMethod]

@@ -62,6 +62,8 @@ public sealed class PersistenceTests
         Assert.AreEqual("DAC", reloaded.Method);
         Assert.AreEqual(model.NumberOfClusters, reloaded.NumberOfClusters);
         Assert.AreEqual("Features", reloaded.FeatureColumnName);
+        Assert.IsNotNull(model.TrainingStatistics);
+        Assert.IsNull(reloaded.TrainingStatistics, "fit statistics are not saved with the model");
         CollectionAssert.AreEqual(Score(model.Transform(data)), Score(loaded.Transform(data)));
         Assert.AreEqual(data.Schema.Count, schema.Count);
     }

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
+using MLNet.DeepClustering.Samples;
+
+namespace MLNet.DeepClustering.Benchmark;
+
+/// <summary>One row of the methods table.</summary>
+internal sealed record MethodResult(string Method, int N, double Acc, double Nmi, double Ari, double FitSeconds, double TrainingImagesPerSecond,
+    double ClusteringSeconds, double TransformImagesPerSecond, double PredictionEngineImagesPerSecond, double PeakWorkingSetMb, int Threads,
+    string Device, string ClusterSizes);
+
+/// <summary>Fits one method on the digits and measures quality, fit time, inference speed and peak memory.</summary>
+internal static class MethodRun
+{
+    private const int PredictionEngineRows = 2000;
+
+    public static MethodResult Run(BenchmarkOptions options)
+    {
+        var mlContext = new MLContext(seed: options.Seed);
+        mlContext.Log += (_, e) =>
+        {
+            if (e.Kind == Microsoft.ML.Runtime.ChannelMessageKind.Info && e.Source.Contains("Trainer", StringComparison.Ordinal))
+                Console.WriteLine($"[{e.Source}] {e.RawMessage}");
+        };
+        var digits = options.DataFolder is null
+            ? MnistIdx.LoadEmbedded(typeof(MethodRun).Assembly, options.Limit)
+            : MnistIdx.LoadFolder(options.DataFolder, options.Limit);
+        var data = mlContext.Data.LoadFromEnumerable(digits);
+
+        IEstimator<ITransformer> pipeline = options.Method switch
+        {
+            "kmeans" => mlContext.Transforms.NormalizeLpNorm("Features")
+                .Append(mlContext.Clustering.Trainers.KMeans(new KMeansTrainer.Options
+                {
+                    FeatureColumnName = "Features",
+                    NumberOfClusters = 10,
+                    NumberOfThreads = options.Threads,
+                })),
+            "dac" => mlContext.Clustering.Trainers.Dac(new DacTrainer.Options
+            {
+                NumberOfClusters = 10, Seed = options.Seed, Device = options.Device, NumberOfThreads = options.Threads,
+            }),
+            "jule" or "jule-sf" => mlContext.Clustering.Trainers.Jule(new JuleTrainer.Options
+            {
+                NumberOfClusters = 10, Seed = options.Seed, Device = options.Device, NumberOfThreads = options.Threads,
+                Reclustering = options.Method == "jule",
+            }),
+            _ => throw new ArgumentException($"Unknown method '{options.Method}'."),
+        };
+
+        var clock = Stopwatch.StartNew();
+        var model = pipeline.Fit(data);
+        double fitSeconds = clock.Elapsed.TotalSeconds;
+        var statistics = (model as DeepClusteringTransformer)?.TrainingStatistics;
+
+        // Batched Transform: read every output column of every row; the second pass is timed (the first warms up).
+        ConsumeAll(model.Transform(data));
+        clock.Restart();
+        ConsumeAll(model.Transform(data));
+        double transformRate = digits.Count / clock.Elapsed.TotalSeconds;
+
+        // PredictionEngine: one row at a time, as a web service would call it.
+        var engine = mlContext.Model.CreatePredictionEngine<Digit, Prediction>(model);
+        int rows = Math.Min(PredictionEngineRows, digits.Count);
+        var prediction = new Prediction();
+        for (int i = 0; i < Math.Min(50, rows); i++)
+            engine.Predict(digits[i], ref prediction);
+        clock.Restart();
+        for (int i = 0; i < rows; i++)
+            engine.Predict(digits[i], ref prediction);
+        double engineRate = rows / clock.Elapsed.TotalSeconds;
+
+        var scored = mlContext.Data.Cache(model.Transform(data));
+        var quality = mlContext.Clustering.EvaluateQuality(scored, labelColumnName: nameof(Digit.Label));
+        var sizes = scored.GetColumn<uint>("PredictedLabel").GroupBy(c => c).OrderBy(g => g.Key).Select(g => g.Count());
+        (model as IDisposable)?.Dispose();
+
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var result = new MethodResult(options.Method, digits.Count, quality.Accuracy, quality.NormalizedMutualInformation, quality.AdjustedRandIndex,
+            fitSeconds, statistics?.TrainingImagesPerSecond ?? digits.Count / fitSeconds, statistics?.ClusteringSeconds ?? fitSeconds,
+            transformRate, engineRate, process.PeakWorkingSet64 / 1e6, options.Threads, options.Device, string.Join(" ", sizes));
+        Console.WriteLine($"ACC {result.Acc:F4} NMI {result.Nmi:F4} ARI {result.Ari:F4}; fit {fitSeconds:F1} s; training {result.TrainingImagesPerSecond:F0} images/s; " +
+                          $"Transform {transformRate:F0} images/s; PredictionEngine {engineRate:F0} images/s; peak {result.PeakWorkingSetMb:F0} MB; sizes [{result.ClusterSizes}]");
+        return result;
+    }
+
+    /// <summary>Reads PredictedLabel, Score and (when present) Embedding of every row through one cursor.</summary>
+    private static void ConsumeAll(IDataView scored)
+    {
+        var columns = new[] { "PredictedLabel", "Score", "Embedding" }
+            .Select(name => scored.Schema.GetColumnOrNull(name)).Where(c => c is not null).Select(c => c!.Value).ToArray();
+        using var cursor = scored.GetRowCursor(columns);
+        var label = cursor.GetGetter<uint>(columns[0]);
+        var vectors = columns.Skip(1).Select(c => cursor.GetGetter<VBuffer<float>>(c)).ToArray();
+        uint key = 0;
+        var buffer = default(VBuffer<float>);
+        while (cursor.MoveNext())
+        {
+            label(ref key);
+            foreach (var getter in vectors)
+                getter(ref buffer);
+        }
+    }
+
+    /// <summary>The prediction columns read back by the PredictionEngine.</summary>
+    private sealed class Prediction
+    {
+        public uint PredictedLabel { get; set; }
+
+        public float[] Score { get; set; } = Array.Empty<float>();
+    }
+}

@@ -13,11 +13,7 @@ public static class DeepClusteringCatalog
     /// <returns>The estimator; Fit returns a <see cref="DeepClusteringTransformer"/>.</returns>
     public static DacTrainer Dac(this ClusteringCatalog.ClusteringTrainers catalog,
         string featureColumnName = DeepClusteringColumnNames.Features, int numberOfClusters = 10)
-    {
-        ArgumentNullException.ThrowIfNull(catalog);
-        return new DacTrainer(MLNetInternals.GetEnvironment(catalog),
-            new DacTrainer.Options { FeatureColumnName = featureColumnName, NumberOfClusters = numberOfClusters });
-    }
+        => Dac(catalog, new DacTrainer.Options { FeatureColumnName = featureColumnName, NumberOfClusters = numberOfClusters });
 
     /// <summary>Creates a <see cref="DacTrainer"/> (Deep Adaptive Clustering) with the given options.</summary>
     /// <param name="catalog">The clustering trainer catalog.</param>
@@ -37,11 +33,7 @@ public static class DeepClusteringCatalog
     /// <returns>The estimator; Fit returns a <see cref="DeepClusteringTransformer"/>.</returns>
     public static JuleTrainer Jule(this ClusteringCatalog.ClusteringTrainers catalog,
         string featureColumnName = DeepClusteringColumnNames.Features, int numberOfClusters = 10)
-    {
-        ArgumentNullException.ThrowIfNull(catalog);
-        return new JuleTrainer(MLNetInternals.GetEnvironment(catalog),
-            new JuleTrainer.Options { FeatureColumnName = featureColumnName, NumberOfClusters = numberOfClusters });
-    }
+        => Jule(catalog, new JuleTrainer.Options { FeatureColumnName = featureColumnName, NumberOfClusters = numberOfClusters });
 
     /// <summary>Creates a <see cref="JuleTrainer"/> (Joint Unsupervised LEarning) with the given options.</summary>
     /// <param name="catalog">The clustering trainer catalog.</param>

@@ -9,8 +9,11 @@ namespace MLNet.DeepClustering.Jule;
 /// Edge weights: w(i, j) = exp(-||x_i - x_j||^2 / sigma^2) for j among the Ks nearest neighbours of i, with
 /// sigma^2 = a / (n Ks) * (sum of the squared kNN distances). Affinity (Zhang et al., ECCV 2012):
 /// A(Ci, Cj) = S(Ci -&gt; Cj) / |Cj|^2 + S(Cj -&gt; Ci) / |Ci|^2, where S(X -&gt; Y) = sum over a in X of
-/// in(a, Y) * out(a, Y), in(a, Y) = sum of w(b, a) over b in Y and out(a, Y) = sum of w(a, c) over c in Y. After a merge
-/// only the merged cluster's affinities change; they are recomputed from its members' edges in O(|C| Ks).
+/// in(a, Y) * out(a, Y), in(a, Y) = sum of w(b, a) over b in Y and out(a, Y) = sum of w(a, c) over c in Y.
+/// The raw sums S are kept per pair of edge-joined clusters, and in(a, Y), out(a, Y) per point for the clusters its
+/// edges reach. Merging A and B into C: S(C -&gt; Y) = S(A -&gt; Y) + S(B -&gt; Y), and S(Y -&gt; C) = S(Y -&gt; A) +
+/// S(Y -&gt; B) + the cross terms in(y, A) out(y, B) + in(y, B) out(y, A) of the points y with an edge to B, so a merge
+/// costs O(|B| Ks) for the smaller cluster B (plus re-scoring C's neighbours), not O(|C| Ks).
 /// Merge criterion (JULE eq. 7a + 7b): the cluster C maximising A(C, N1) + lambda / (Kc - 1) * sum over k = 2..Kc of
 /// (A(C, N1) - A(C, Nk)), its neighbour clusters N1, N2, ... sorted by affinity, merges with N1. Like the reference
 /// code, the local term (7b) is used only while more than <see cref="LocalCriterionMinClusters"/> clusters remain.
@@ -29,10 +32,14 @@ public sealed class GdlAgglomeration
     private readonly float[] _inWeight;
     private readonly int[] _label;             // sample -> cluster id (ids are 0..n-1, some retired)
     private readonly List<int>?[] _members;
-    private readonly Dictionary<int, double>?[] _affinity;
+    private readonly Dictionary<int, PairSums>?[] _pairs;  // cluster -> edge-joined cluster -> (S(c -> other), S(other -> c))
+    private readonly int[] _tableStart;        // per point: slots for the clusters its edges reach (CSR, Ks + in-degree)
+    private readonly int[] _tableCount;
+    private readonly int[] _tableCluster;
+    private readonly double[] _tableIn, _tableOut;  // in(a, Y), out(a, Y)
+    private readonly int[] _mark;
+    private int _stamp;
     private readonly int[] _version;
-    private readonly double[] _scratchIn, _scratchOut;
-    private readonly List<int> _touched = new();
     private PriorityQueue<(int Cluster, int Version), (double Score, int Cluster)> _queue = new(MaxFirst.Instance);
     private int _neighborClusterCount = 5;
     private double _lambda = 1;
@@ -88,25 +95,85 @@ public sealed class GdlAgglomeration
 
         _label = ClusteringQuality.Densify(initialLabels, out int clusters);
         _members = new List<int>?[n];
-        _affinity = new Dictionary<int, double>?[n];
+        _pairs = new Dictionary<int, PairSums>?[n];
         _version = new int[n];
-        _scratchIn = new double[n];
-        _scratchOut = new double[n];
+        _mark = new int[n];
         for (int i = 0; i < n; i++)
             (_members[_label[i]] ??= new List<int>()).Add(i);
         ClusterCount = clusters;
         for (int c = 0; c < ClusterCount; c++)
-            _affinity[c] = new Dictionary<int, double>();
-        for (int c = 0; c < ClusterCount; c++)
+            _pairs[c] = new Dictionary<int, PairSums>();
+
+        _tableStart = new int[n + 1];
+        for (int i = 0; i < n; i++)
+            _tableStart[i + 1] = _tableStart[i] + k + (_inStart[i + 1] - _inStart[i]);
+        _tableCount = new int[n];
+        _tableCluster = new int[_tableStart[n]];
+        _tableIn = new double[_tableStart[n]];
+        _tableOut = new double[_tableStart[n]];
+        for (int a = 0; a < n; a++)
         {
-            foreach (var (other, s) in OutgoingSums(c))
-            {
-                // S(c -> other) contributes to A(c, other) with 1 / |other|^2.
-                double part = s / ((double)_members[other]!.Count * _members[other]!.Count);
-                _affinity[c]![other] = _affinity[c]!.GetValueOrDefault(other) + part;
-                _affinity[other]![c] = _affinity[other]!.GetValueOrDefault(c) + part;
-            }
+            int own = _label[a];
+            for (int e = a * k; e < (a + 1) * k; e++)
+                if (_label[graph.Neighbors[e]] != own)
+                    _tableOut[Slot(a, _label[graph.Neighbors[e]])] += _weight[e];
+            for (int e = _inStart[a]; e < _inStart[a + 1]; e++)
+                if (_label[_inSource[e]] != own)
+                    _tableIn[Slot(a, _label[_inSource[e]])] += _inWeight[e];
+            for (int t = _tableStart[a]; t < _tableStart[a] + _tableCount[a]; t++)
+                AddToPair(own, _tableCluster[t], _tableIn[t] * _tableOut[t]);
         }
+    }
+
+    /// <summary>S(c -&gt; other) and S(other -&gt; c) for one edge-joined cluster pair, seen from c.</summary>
+    private record struct PairSums(double Out, double In);
+
+    /// <summary>The table slot of point <paramref name="a"/> for cluster <paramref name="cluster"/>, added (zeroed) when missing.</summary>
+    private int Slot(int a, int cluster)
+    {
+        int start = _tableStart[a], end = start + _tableCount[a];
+        for (int t = start; t < end; t++)
+            if (_tableCluster[t] == cluster)
+                return t;
+        _tableCluster[end] = cluster;
+        _tableIn[end] = _tableOut[end] = 0;
+        _tableCount[a]++;
+        return end;
+    }
+
+    /// <summary>The table slot of point <paramref name="a"/> for <paramref name="cluster"/>, or -1.</summary>
+    private int FindSlot(int a, int cluster)
+    {
+        int start = _tableStart[a], end = start + _tableCount[a];
+        for (int t = start; t < end; t++)
+            if (_tableCluster[t] == cluster)
+                return t;
+        return -1;
+    }
+
+    private void RemoveSlot(int a, int slot)
+    {
+        int last = _tableStart[a] + --_tableCount[a];
+        _tableCluster[slot] = _tableCluster[last];
+        _tableIn[slot] = _tableIn[last];
+        _tableOut[slot] = _tableOut[last];
+    }
+
+    /// <summary>Adds <paramref name="sum"/> to S(from -&gt; to), on both sides of the pair.</summary>
+    private void AddToPair(int from, int to, double sum)
+    {
+        if (!(sum > 0))
+            return;
+        var forward = _pairs[from]!.GetValueOrDefault(to);
+        _pairs[from]![to] = forward with { Out = forward.Out + sum };
+        var backward = _pairs[to]!.GetValueOrDefault(from);
+        _pairs[to]![from] = backward with { In = backward.In + sum };
+    }
+
+    private double Affinity(int cluster, int other, PairSums sums)
+    {
+        double size = _members[cluster]!.Count, otherSize = _members[other]!.Count;
+        return sums.Out / (otherSize * otherSize) + sums.In / (size * size);
     }
 
     /// <summary>The current number of clusters.</summary>
@@ -145,7 +212,8 @@ public sealed class GdlAgglomeration
 
     /// <summary>A(Ci, Cj) between the clusters of points <paramref name="a"/> and <paramref name="b"/> (0 without an edge).</summary>
     public double AffinityBetweenClustersOf(int a, int b)
-        => _label[a] == _label[b] ? double.NaN : _affinity[_label[a]]!.GetValueOrDefault(_label[b]);
+        => _label[a] == _label[b] ? double.NaN
+            : _pairs[_label[a]]!.TryGetValue(_label[b], out var sums) ? Affinity(_label[a], _label[b], sums) : 0;
 
     /// <summary>Merges <paramref name="merges"/> pairs of clusters, one at a time, by the JULE criterion.</summary>
     /// <returns>The number of merges done (fewer only when no two clusters are joined by an edge).</returns>
@@ -188,10 +256,10 @@ public sealed class GdlAgglomeration
             Configure(neighborClusterCount, lambda);
             var smallest = bySize.Min;
             int a, b;
-            if (smallest.Size < minClusterSize || _affinity[smallest.Cluster]!.Count == 0)
+            if (smallest.Size < minClusterSize || _pairs[smallest.Cluster]!.Count == 0)
             {
                 a = smallest.Cluster;
-                b = _affinity[a]!.Count > 0 ? BestNeighbor(a) : NearestCentroid(a);
+                b = _pairs[a]!.Count > 0 ? BestNeighbor(a) : NearestCentroid(a);
             }
             else if (TryPopBest(out a))
             {
@@ -228,14 +296,19 @@ public sealed class GdlAgglomeration
     private void Enqueue(int cluster)
     {
         int version = ++_version[cluster];
-        var affinities = _affinity[cluster]!;
-        if (affinities.Count == 0)
+        if (_pairs[cluster]!.Count == 0)
             return;
-        _queue.Enqueue((cluster, version), (Score(affinities), cluster));
+        _queue.Enqueue((cluster, version), (Score(cluster), cluster));
     }
 
-    private double Score(Dictionary<int, double> affinities)
-        => ClusterCount <= LocalCriterionMinClusters ? affinities.Values.Max() : MergeScore(affinities.Values, _neighborClusterCount, _lambda);
+    private double Score(int cluster)
+    {
+        int kc = ClusterCount <= LocalCriterionMinClusters ? 1 : _neighborClusterCount;
+        Span<double> top = stackalloc double[kc];
+        foreach (var (other, sums) in _pairs[cluster]!)
+            InsertTop(top, Affinity(cluster, other, sums));
+        return CriterionOfTop(top, _lambda);
+    }
 
     /// <summary>
     /// JULE eq. 7a + 7b (negated loss) for one cluster: A1 + lambda / (Kc - 1) * sum over k = 2..Kc of (A1 - Ak), with
@@ -245,17 +318,27 @@ public sealed class GdlAgglomeration
     {
         Span<double> top = stackalloc double[kc];
         foreach (double v in affinities)
+            InsertTop(top, v);
+        return CriterionOfTop(top, lambda);
+    }
+
+    // Keeps the largest values seen so far in descending order (missing ones stay 0).
+    private static void InsertTop(Span<double> top, double value)
+    {
+        int p = top.Length - 1;
+        if (value <= top[p])
+            return;
+        while (p > 0 && top[p - 1] < value)
         {
-            if (v <= top[kc - 1])
-                continue;
-            int p = kc - 1;
-            while (p > 0 && top[p - 1] < v)
-            {
-                top[p] = top[p - 1];
-                p--;
-            }
-            top[p] = v;
+            top[p] = top[p - 1];
+            p--;
         }
+        top[p] = value;
+    }
+
+    private static double CriterionOfTop(ReadOnlySpan<double> top, double lambda)
+    {
+        int kc = top.Length;
         if (kc == 1)
             return top[0];
         double local = 0;
@@ -282,8 +365,9 @@ public sealed class GdlAgglomeration
     {
         int best = -1;
         double bestValue = double.NegativeInfinity;
-        foreach (var (other, value) in _affinity[cluster]!)
+        foreach (var (other, sums) in _pairs[cluster]!)
         {
+            double value = Affinity(cluster, other, sums);
             if (value > bestValue || (value == bestValue && other < best))
             {
                 best = other;
@@ -326,101 +410,79 @@ public sealed class GdlAgglomeration
         return sum;
     }
 
-    // Merges b into a (or a into b, keeping the larger list), recomputes the merged cluster's affinities and requeues
-    // it and its neighbours. Returns the surviving id.
+    // Merges the smaller of a and b (B) into the larger (A), updating the pair sums and the point tables from B's edges
+    // only, and requeues A and its neighbours (their affinities to A change with |A|). Returns the surviving id.
     private int MergeClusters(int a, int b)
     {
         if (_members[a]!.Count < _members[b]!.Count)
             (a, b) = (b, a);
+        int k = _graph.NeighborCount;
+
+        // S(A -> Y) += S(B -> Y) and S(Y -> A) += S(Y -> B) for every cluster Y joined to B.
+        var bPairs = _pairs[b]!;
+        _pairs[a]!.Remove(b);
+        foreach (var (other, sums) in bPairs)
+        {
+            if (other == a)
+                continue;
+            _pairs[other]!.Remove(b);
+            var merged = _pairs[a]!.GetValueOrDefault(other);
+            merged = new PairSums(merged.Out + sums.Out, merged.In + sums.In);
+            _pairs[a]![other] = merged;
+            _pairs[other]![a] = new PairSums(merged.In, merged.Out);
+        }
+        _pairs[b] = null;
+
+        // B's points: A is now their own cluster.
+        foreach (int i in _members[b]!)
+        {
+            int slot = FindSlot(i, a);
+            if (slot >= 0)
+                RemoveSlot(i, slot);
+        }
+        // Points with an edge to or from B: fold their B entry into A, adding the cross terms to S(Y -> A).
+        _stamp++;
+        foreach (int i in _members[b]!)
+        {
+            for (int e = i * k; e < (i + 1) * k; e++)
+                FoldIntoMerged(_graph.Neighbors[e], a, b);
+            for (int e = _inStart[i]; e < _inStart[i + 1]; e++)
+                FoldIntoMerged(_inSource[e], a, b);
+        }
+
         foreach (int i in _members[b]!)
             _label[i] = a;
         _members[a]!.AddRange(_members[b]!);
         _members[b] = null;
-        foreach (int other in _affinity[a]!.Keys)
-            _affinity[other]!.Remove(a);
-        foreach (int other in _affinity[b]!.Keys)
-            _affinity[other]!.Remove(b);
-        _affinity[b] = null;
         _version[b]++;
         ClusterCount--;
 
-        var fresh = new Dictionary<int, double>();
-        double size = _members[a]!.Count;
-        foreach (var (other, s) in OutgoingSums(a))
-            fresh[other] = s / ((double)_members[other]!.Count * _members[other]!.Count);
-        foreach (var (other, s) in IncomingSums(a))
-            fresh[other] = fresh.GetValueOrDefault(other) + s / (size * size);
-        _affinity[a] = fresh;
-        foreach (var (other, value) in fresh)
-            _affinity[other]![a] = value;
         Enqueue(a);
-        foreach (int other in fresh.Keys)
+        foreach (int other in _pairs[a]!.Keys)
             Enqueue(other);
         return a;
     }
 
-    // S(X -> Y) for every cluster Y != X joined to X: sum over a in X of in(a, Y) * out(a, Y).
-    private List<(int Cluster, double Sum)> OutgoingSums(int x)
+    private void FoldIntoMerged(int point, int a, int b)
     {
-        var sums = new Dictionary<int, double>();
-        int k = _graph.NeighborCount;
-        foreach (int a in _members[x]!)
-        {
-            for (int e = a * k; e < (a + 1) * k; e++)
-                Accumulate(_label[_graph.Neighbors[e]], x, _scratchOut, _weight[e]);
-            for (int e = _inStart[a]; e < _inStart[a + 1]; e++)
-                Accumulate(_label[_inSource[e]], x, _scratchIn, _inWeight[e]);
-            foreach (int y in _touched)
-            {
-                double product = _scratchIn[y] * _scratchOut[y];
-                if (product > 0)
-                    sums[y] = sums.GetValueOrDefault(y) + product;
-                _scratchIn[y] = _scratchOut[y] = 0;
-            }
-            _touched.Clear();
-        }
-        return sums.Select(p => (p.Key, p.Value)).ToList();
-    }
-
-    private void Accumulate(int cluster, int self, double[] scratch, double weight)
-    {
-        if (cluster == self)
+        if (_mark[point] == _stamp)
             return;
-        if (_scratchIn[cluster] == 0 && _scratchOut[cluster] == 0)
-            _touched.Add(cluster);
-        scratch[cluster] += weight;
-    }
-
-    // S(Y -> Z) for every cluster Y != Z joined to Z: per outside point a, in(a, Z) * out(a, Z).
-    private List<(int Cluster, double Sum)> IncomingSums(int z)
-    {
-        int k = _graph.NeighborCount;
-        foreach (int b in _members[z]!)
-        {
-            for (int e = b * k; e < (b + 1) * k; e++)
-                AccumulatePoint(_graph.Neighbors[e], z, _scratchIn, _weight[e]);       // b -> a: in(a, Z)
-            for (int e = _inStart[b]; e < _inStart[b + 1]; e++)
-                AccumulatePoint(_inSource[e], z, _scratchOut, _inWeight[e]);           // a -> b: out(a, Z)
-        }
-        var sums = new Dictionary<int, double>();
-        foreach (int a in _touched)
-        {
-            double product = _scratchIn[a] * _scratchOut[a];
-            if (product > 0)
-                sums[_label[a]] = sums.GetValueOrDefault(_label[a]) + product;
-            _scratchIn[a] = _scratchOut[a] = 0;
-        }
-        _touched.Clear();
-        return sums.Select(p => (p.Key, p.Value)).ToList();
-    }
-
-    private void AccumulatePoint(int point, int z, double[] scratch, double weight)
-    {
-        if (_label[point] == z)
+        _mark[point] = _stamp;
+        int own = _label[point];
+        if (own == b)
             return;
-        if (_scratchIn[point] == 0 && _scratchOut[point] == 0)
-            _touched.Add(point);
-        scratch[point] += weight;
+        int slotB = FindSlot(point, b);
+        if (slotB < 0)
+            return;
+        double inB = _tableIn[slotB], outB = _tableOut[slotB];
+        RemoveSlot(point, slotB);
+        if (own == a)
+            return;
+        int slotA = Slot(point, a);
+        // in(y, A u B) out(y, A u B) = in_A out_A + in_B out_B + the cross terms; the first two are already in S(Y -> A).
+        AddToPair(own, a, _tableIn[slotA] * outB + inB * _tableOut[slotA]);
+        _tableIn[slotA] += inB;
+        _tableOut[slotA] += outB;
     }
 
     private sealed class MaxFirst : IComparer<(double Score, int Cluster)>

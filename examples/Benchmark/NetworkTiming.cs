@@ -97,7 +97,7 @@ internal static class NetworkTiming
             Features = Enumerable.Range(0, shape.Size).Select(_ => (float)random.NextDouble()).ToArray(),
         }).ToList();
         var view = new MLContext(seed: 1).Data.LoadFromEnumerable(digits);
-        return TrainingData.Read(view, view.Schema["Features"], shape, Math.Max(InferenceBatch, 256), () => { });
+        return TrainingData.Read(view, view.Schema["Features"], shape, () => { });
     }
 }
 

@@ -44,9 +44,6 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
     /// <summary>The method's name in logs and in saved models ("DAC", "JULE").</summary>
     private protected abstract string MethodName { get; }
 
-    /// <summary>Rows per training step (also the read-ahead size of the data).</summary>
-    private protected abstract int TrainingBatchSize { get; }
-
     /// <summary>Trains the network on the session's data and returns it with its score head.</summary>
     private protected abstract ClusteringModel TrainCore(TrainingSession session);
 
@@ -73,7 +70,7 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
         int seed = _options.Seed ?? _host.Rand.Next();
 
         using var channel = _host.Start(MethodName);
-        var data = TrainingData.Read(input, column, shape, TrainingBatchSize, () => TrainingSession.ThrowIfCanceled(_host));
+        var data = TrainingData.Read(input, column, shape, () => TrainingSession.ThrowIfCanceled(_host));
         if (data.Count < _options.NumberOfClusters)
             throw new ArgumentException(
                 $"{MethodName} needs at least NumberOfClusters = {_options.NumberOfClusters} images; column '{column.Name}' has {data.Count} rows.", nameof(input));

@@ -47,8 +47,6 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
 
     private protected override string MethodName => "DAC";
 
-    private protected override int TrainingBatchSize => _options.BatchSize;
-
     private protected override ClusteringModel TrainCore(TrainingSession session)
     {
         int k = _options.NumberOfClusters;

@@ -49,8 +49,6 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
 
     private protected override string MethodName => "JULE";
 
-    private protected override int TrainingBatchSize => _options.BatchSize;
-
     private protected override ClusteringModel TrainCore(TrainingSession session)
     {
         var ch = session.Channel;

@@ -66,25 +66,17 @@ internal sealed class ClusteringModel : IDisposable
             return;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        int capacity = pixels.Length / Shape.Size;
-        var input = tensor(pixels, new long[] { capacity, Shape.Channels, Shape.Height, Shape.Width });
-        if (rows < capacity)
-            input = input.narrow(0, 0, rows);
+        var input = TensorMemory.NewFloat(new long[] { rows, Shape.Channels, Shape.Height, Shape.Width },
+            destination => pixels.AsSpan(0, destination.Length).CopyTo(destination));
         var emb = _network.call(input.to(Device));
         var score = Head.Score(emb, _headMatrix);
         var label = score.argmin(1);
-        CopyTo(emb, embedding, rows * EmbeddingSize);
-        CopyTo(score, scores, rows * ClusterCount);
-        var cpuLabels = label.cpu();
-        var accessor = cpuLabels.data<long>();
+        TensorMemory.CopyTo(emb, embedding.AsSpan(0, rows * EmbeddingSize));
+        TensorMemory.CopyTo(score, scores.AsSpan(0, rows * ClusterCount));
+        Span<long> indexes = rows <= 1024 ? stackalloc long[rows] : new long[rows];
+        TensorMemory.CopyTo(label, indexes);
         for (int i = 0; i < rows; i++)
-            labels[i] = (uint)(accessor[i] + 1);
-    }
-
-    private static void CopyTo(Tensor source, float[] destination, int count)
-    {
-        var cpu = source.cpu().contiguous();
-        cpu.data<float>().CopyTo(destination.AsSpan(0, count));
+            labels[i] = (uint)(indexes[i] + 1);
     }
 
     public void Dispose()

@@ -7,14 +7,11 @@ namespace MLNet.DeepClustering.Torch;
 /// <summary>The training images, read once from the feature column into one planar float array (n x C x H x W).</summary>
 internal sealed class TrainingData
 {
-    private float[] _staging;
-
-    private TrainingData(float[] pixels, int count, ImageShape shape, int maxBatch)
+    private TrainingData(float[] pixels, int count, ImageShape shape)
     {
         Pixels = pixels;
         Count = count;
         Shape = shape;
-        _staging = new float[maxBatch * shape.Size];
     }
 
     public float[] Pixels { get; }
@@ -24,7 +21,7 @@ internal sealed class TrainingData
     public ImageShape Shape { get; }
 
     /// <summary>Reads every row of <paramref name="column"/>, checking size and finiteness, honouring cancellation.</summary>
-    public static TrainingData Read(IDataView data, DataViewSchema.Column column, ImageShape shape, int maxBatch, Action checkCanceled)
+    public static TrainingData Read(IDataView data, DataViewSchema.Column column, ImageShape shape, Action checkCanceled)
     {
         long? known = data.GetRowCount();
         var pixels = new float[checked((int)Math.Max(1, Math.Min(known ?? 1024, int.MaxValue / shape.Size)) * shape.Size)];
@@ -57,7 +54,7 @@ internal sealed class TrainingData
                 count++;
             }
         }
-        return new TrainingData(pixels, count, shape, maxBatch);
+        return new TrainingData(pixels, count, shape);
     }
 
     private static int IndexOfNonFinite(ReadOnlySpan<float> values)
@@ -74,13 +71,13 @@ internal sealed class TrainingData
     public Tensor Gather(ReadOnlySpan<int> indices, Device device)
     {
         int size = Shape.Size;
-        if (indices.Length * size > _staging.Length)
-            _staging = new float[indices.Length * size];
-        for (int i = 0; i < indices.Length; i++)
-            Pixels.AsSpan(indices[i] * size, size).CopyTo(_staging.AsSpan(i * size, size));
-        var batch = tensor(_staging, new long[] { _staging.Length / size, Shape.Channels, Shape.Height, Shape.Width });
-        if (indices.Length * size < _staging.Length)
-            batch = batch.narrow(0, 0, indices.Length);
+        var pixels = Pixels;
+        var rows = indices.ToArray();
+        var batch = TensorMemory.NewFloat(new long[] { rows.Length, Shape.Channels, Shape.Height, Shape.Width }, destination =>
+        {
+            for (int i = 0; i < rows.Length; i++)
+                pixels.AsSpan(rows[i] * size, size).CopyTo(destination.Slice(i * size, size));
+        });
         return device.type == TorchSharp.DeviceType.CPU ? batch : batch.to(device);
     }
 }

@@ -131,8 +131,7 @@ internal sealed class TrainingSession
             for (int i = 0; i < count; i++)
                 batchIndices[i] = start + i;
             using var scope = NewDisposeScope();
-            var output = model.call(Data.Gather(batchIndices, Device)).cpu().contiguous();
-            output.data<float>().CopyTo(result.AsSpan(start * outputSize, count * outputSize));
+            TensorMemory.CopyTo(model.call(Data.Gather(batchIndices, Device)), result.AsSpan(start * outputSize, count * outputSize));
         }
         return result;
     }

@@ -104,14 +104,24 @@ internal static class NetworkTiming
 /// <summary>Runs pytorch_networks.py with the same batch sizes, widths and threads, when a PyTorch is installed.</summary>
 internal static class PyTorchRunner
 {
-    public static PyTorchOutcome Run(BenchmarkOptions options)
+    /// <summary>
+    /// Runs the script; with <paramref name="sameAllocatorSettings"/>, under the glibc malloc thresholds this library sets
+    /// in its own process (TorchRuntime), so both sides allocate the same way.
+    /// </summary>
+    public static PyTorchOutcome Run(BenchmarkOptions options, bool sameAllocatorSettings)
     {
+        string runtime = sameAllocatorSettings ? "PyTorch (same malloc thresholds)" : "PyTorch (glibc defaults)";
         string script = Path.Combine(AppContext.BaseDirectory, "pytorch_networks.py");
         var jule = NetworkTiming.Networks[0];
         var dac = NetworkTiming.Networks[1];
         foreach (var python in new[] { "/usr/bin/python3", "python3" })
         {
             var info = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            if (sameAllocatorSettings)
+            {
+                info.Environment["MALLOC_MMAP_THRESHOLD_"] = TorchRuntime.AllocatorThreshold.ToString(CultureInfo.InvariantCulture);
+                info.Environment["MALLOC_TRIM_THRESHOLD_"] = TorchRuntime.AllocatorThreshold.ToString(CultureInfo.InvariantCulture);
+            }
             foreach (var arg in new[]
             {
                 script, "--threads", options.Threads.ToString(CultureInfo.InvariantCulture),
@@ -147,11 +157,11 @@ internal static class PyTorchRunner
                     continue;
                 }
                 var version = Version(python);
-                var rows = lines.Skip(1).Select(l => l.Split(',')).Where(f => f.Length == 6).Select(f => new NetworkResult(f[0], "PyTorch", int.Parse(f[1], CultureInfo.InvariantCulture),
+                var rows = lines.Skip(1).Select(l => l.Split(',')).Where(f => f.Length == 6).Select(f => new NetworkResult(f[0], runtime, int.Parse(f[1], CultureInfo.InvariantCulture),
                     int.Parse(f[2], CultureInfo.InvariantCulture), int.Parse(f[3], CultureInfo.InvariantCulture),
                     double.Parse(f[4], CultureInfo.InvariantCulture), double.Parse(f[5], CultureInfo.InvariantCulture))).ToArray();
                 foreach (var r in rows)
-                    Console.WriteLine($"{r.Network}: PyTorch {version} training {r.TrainImagesPerSecond:F0} images/s, inference {r.InferenceImagesPerSecond:F0} images/s");
+                    Console.WriteLine($"{r.Network}: {runtime} {version} training {r.TrainImagesPerSecond:F0} images/s, inference {r.InferenceImagesPerSecond:F0} images/s");
                 return new PyTorchOutcome(rows, null, version);
             }
         }

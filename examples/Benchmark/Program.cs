@@ -44,8 +44,9 @@ if (!options.SkipNetworks && options.Methods.Any(m => m != "kmeans"))
 {
     Console.WriteLine($"\n== networks: TorchSharp (this build) against PyTorch, batch and threads equal");
     var csharp = ChildProcess.Run<NetworkResult[]>(options, "networks");
-    var python = PyTorchRunner.Run(options);
-    report.SetNetworks(csharp ?? Array.Empty<NetworkResult>(), python);
+    var python = PyTorchRunner.Run(options, sameAllocatorSettings: true);
+    var pythonDefaults = PyTorchRunner.Run(options, sameAllocatorSettings: false);
+    report.SetNetworks(csharp ?? Array.Empty<NetworkResult>(), python, pythonDefaults);
 }
 if (!options.SkipEngine && options.Methods.Any(m => m.StartsWith("jule", StringComparison.Ordinal)))
 {

@@ -10,6 +10,7 @@ internal sealed class Report
     private readonly BenchmarkOptions _options;
     private NetworkResult[] _csharp = Array.Empty<NetworkResult>();
     private PyTorchOutcome? _python;
+    private PyTorchOutcome? _pythonDefaults;
 
     public Report(BenchmarkOptions options)
     {
@@ -26,10 +27,11 @@ internal sealed class Report
 
     public List<EngineResult> Engine { get; } = new();
 
-    public void SetNetworks(NetworkResult[] csharp, PyTorchOutcome python)
+    public void SetNetworks(NetworkResult[] csharp, PyTorchOutcome python, PyTorchOutcome pythonDefaults)
     {
         _csharp = csharp;
         _python = python;
+        _pythonDefaults = pythonDefaults;
     }
 
     public string ToMarkdown()
@@ -55,21 +57,23 @@ internal sealed class Report
         if (_csharp.Length > 0 || _python is not null)
         {
             md.AppendLine("## Networks: TorchSharp against PyTorch").AppendLine();
-            md.AppendLine("| network | batch | TorchSharp training images/s | PyTorch training images/s | ratio | TorchSharp inference images/s | PyTorch inference images/s | ratio |");
-            md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            md.AppendLine("| network | batch | TorchSharp training images/s | PyTorch training images/s | ratio | PyTorch, glibc defaults | TorchSharp inference images/s | PyTorch inference images/s | ratio | PyTorch, glibc defaults |");
+            md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             foreach (var c in _csharp)
             {
                 var p = _python?.Rows.FirstOrDefault(r => r.Network == c.Network);
+                var d = _pythonDefaults?.Rows.FirstOrDefault(r => r.Network == c.Network);
                 md.AppendLine($"| {c.Network} | {c.Batch} / {c.InferenceBatch} | {c.TrainImagesPerSecond:F0} | {Value(p?.TrainImagesPerSecond)} | " +
-                              $"{Ratio(c.TrainImagesPerSecond, p?.TrainImagesPerSecond)} | {c.InferenceImagesPerSecond:F0} | {Value(p?.InferenceImagesPerSecond)} | " +
-                              $"{Ratio(c.InferenceImagesPerSecond, p?.InferenceImagesPerSecond)} |");
+                              $"{Ratio(c.TrainImagesPerSecond, p?.TrainImagesPerSecond)} | {Value(d?.TrainImagesPerSecond)} | {c.InferenceImagesPerSecond:F0} | " +
+                              $"{Value(p?.InferenceImagesPerSecond)} | {Ratio(c.InferenceImagesPerSecond, p?.InferenceImagesPerSecond)} | {Value(d?.InferenceImagesPerSecond)} |");
             }
             md.AppendLine();
             md.AppendLine(_python?.Problem is { } problem
                 ? $"PyTorch side not measured: {problem}."
-                : $"PyTorch {_python?.Version} (examples/Benchmark/pytorch_networks.py); ratio = TorchSharp / PyTorch. Batch = training / inference " +
-                  "batch size. Same architecture, batch size, thread count, loss and optimizer on both sides; TorchSharp gathers each batch " +
-                  "from the managed image array as the trainers do.");
+                : $"PyTorch {_python?.Version} (examples/Benchmark/pytorch_networks.py); ratio = TorchSharp / PyTorch, both with the glibc malloc " +
+                  "thresholds MLNet.DeepClustering sets in its process (PyTorch through MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_); the " +
+                  "\"glibc defaults\" columns are PyTorch without them. Batch = training / inference batch size. Same architecture, batch size, " +
+                  "thread count, loss and optimizer on both sides; TorchSharp gathers each batch from the managed image array as the trainers do.");
             md.AppendLine();
         }
         if (Engine.Count > 0)
@@ -103,7 +107,7 @@ internal sealed class Report
             Methods.Select(r => Csv(r.Method, r.N, r.Acc, r.Nmi, r.Ari, r.FitSeconds, r.TrainingImagesPerSecond, r.ClusteringSeconds,
                 r.TransformImagesPerSecond, r.PredictionEngineImagesPerSecond, r.PeakWorkingSetMb, r.Threads, r.Device)));
         WriteCsv("networks.csv", "network,runtime,batch,inference_batch,threads,train_images_per_s,inference_images_per_s",
-            _csharp.Concat(_python?.Rows ?? Array.Empty<NetworkResult>()).Select(r => Csv(r.Network, r.Runtime, r.Batch, r.InferenceBatch, r.Threads,
+            _csharp.Concat(_python?.Rows ?? Array.Empty<NetworkResult>()).Concat(_pythonDefaults?.Rows ?? Array.Empty<NetworkResult>()).Select(r => Csv(r.Network, r.Runtime, r.Batch, r.InferenceBatch, r.Threads,
                 r.TrainImagesPerSecond, r.InferenceImagesPerSecond)));
         WriteCsv("engine.csv", "n,dimension,neighbors,knn_s,graph_s,merge_s,total_s,initial_clusters,nmi,peak_working_set_mb",
             Engine.Select(e => Csv(e.N, e.Dimension, e.NeighborCount, e.KnnSeconds, e.GraphSeconds, e.MergeSeconds, e.TotalSeconds,

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLNet.DeepClustering;
@@ -15,6 +16,8 @@ internal enum ScoreKind
 /// <summary>Maps embeddings to k distance-like scores (smaller = closer); the predicted cluster is the argmin.</summary>
 internal sealed class ScoreHead
 {
+    private static readonly Scalar Zero = 0f.ToScalar(), One = 1f.ToScalar(), Two = 2f.ToScalar();
+
     public ScoreHead(ScoreKind kind, int clusterCount, int dimension, float[] matrix)
     {
         if (!Enum.IsDefined(kind) || clusterCount < 2 || dimension < 1 || matrix.Length != (long)clusterCount * dimension)
@@ -47,10 +50,12 @@ internal sealed class ScoreHead
     public Tensor Score(Tensor embedding, Tensor matrix)
     {
         using var scope = NewDisposeScope();
+        // Scalars are cached: TorchSharp does not keep implicit Scalar temporaries alive during native calls, and
+        // several PredictionEngines may score on different threads while others allocate (see CollectionPause).
         Tensor score = Kind switch
         {
-            ScoreKind.CosineDistanceToPrototypes => 1f - embedding.matmul(matrix.t()),
-            _ => (embedding.square().sum(1, keepdim: true) - 2f * embedding.matmul(matrix.t()) + matrix.square().sum(1).unsqueeze(0)).clamp_min(0f),
+            ScoreKind.CosineDistanceToPrototypes => embedding.matmul(matrix.t()).neg_().add_(One),
+            _ => (embedding.square().sum(1, keepdim: true) - embedding.matmul(matrix.t()).mul_(Two) + matrix.square().sum(1).unsqueeze(0)).clamp_min(Zero),
         };
         return score.MoveToOuterDisposeScope();
     }

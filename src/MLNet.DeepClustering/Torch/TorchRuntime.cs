@@ -46,7 +46,7 @@ internal static class TorchRuntime
     public const string AllocatorTuningVariable = "MLNET_DEEPCLUSTERING_TUNE_MALLOC";
 
     /// <summary>Bytes below which glibc serves (and keeps) allocations from its heap instead of mmap/munmap.</summary>
-    private const int AllocatorThreshold = 256 << 20;
+    public const int AllocatorThreshold = 256 << 20;
 
     /// <summary>Whether the glibc allocator settings were applied in this process.</summary>
     public static bool AllocatorTuned { get; private set; }

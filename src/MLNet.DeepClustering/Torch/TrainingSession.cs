@@ -84,27 +84,35 @@ internal sealed class TrainingSession
         using var total = zeros(1, dtype: ScalarType.Float64, device: Device);
         int batches = 0, images = 0;
         var indices = new int[batchSize];
-        for (int start = 0; start + 2 <= order.Count; start += batchSize)
+        try
         {
-            CheckCanceled();
-            int count = Math.Min(batchSize, order.Count - start);
-            if (count < 2)
-                break;
-            var batchIndices = count == batchSize ? indices : new int[count];
-            for (int i = 0; i < count; i++)
-                batchIndices[i] = order[start + i];
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            var x = Data.Gather(batchIndices, Device);
-            var value = loss(x, batchIndices);
-            if (value is null)
-                continue;
-            value.backward();
-            optimizer.step();
-            afterStep?.Invoke();
-            total.add_(value.detach().to(ScalarType.Float64));
-            batches++;
-            images += count;
+            for (int start = 0; start + 2 <= order.Count; start += batchSize)
+            {
+                CheckCanceled();
+                CollectionPause.AtBatchBoundary();
+                int count = Math.Min(batchSize, order.Count - start);
+                if (count < 2)
+                    break;
+                var batchIndices = count == batchSize ? indices : new int[count];
+                for (int i = 0; i < count; i++)
+                    batchIndices[i] = order[start + i];
+                using var scope = NewDisposeScope();
+                optimizer.zero_grad();
+                var x = Data.Gather(batchIndices, Device);
+                var value = loss(x, batchIndices);
+                if (value is null)
+                    continue;
+                value.backward();
+                optimizer.step();
+                afterStep?.Invoke();
+                total.add_(value.detach().to(ScalarType.Float64));
+                batches++;
+                images += count;
+            }
+        }
+        finally
+        {
+            CollectionPause.End();
         }
         double mean = batches > 0 ? total.item<double>() / batches : double.NaN;
         EpochsRun++;

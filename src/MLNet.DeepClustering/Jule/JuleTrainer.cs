@@ -114,7 +114,6 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             graphClock.Stop();
             ch.Info($"JULE RC cluster sizes: [{string.Join(", ", Sizes(labels, k))}]");
         }
-        ch.Info($"JULE done in {total.Elapsed.TotalSeconds:F1} s, of which graph and merging {graphClock.Elapsed.TotalSeconds:F1} s.");
         return new ClusteringModel(spec, network, new ScoreHead(ScoreKind.SquaredDistanceToCentroids, k, d, Centroids(embedding, labels, k, d)), session.Device);
     }
 
@@ -123,7 +122,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         optim.lr_scheduler.LRScheduler schedule, int[] labels)
     {
         double loss = double.NaN;
-        var labelTensor = tensor(labels.Select(l => (long)l).ToArray(), device: session.Device);
+        using var labelTensor = tensor(labels.Select(l => (long)l).ToArray(), device: session.Device);
         for (int epoch = 0; epoch < _options.EpochsPerPeriod; epoch++)
         {
             var order = ClusterChunkOrder(labels, session.Random, Math.Max(2, _options.BatchSize / 10));
@@ -135,7 +134,6 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             loss = result.MeanLoss;
             session.Channel.Trace($"JULE epoch {epoch + 1}: loss {loss:F4}, {result.ImagesPerSecond:F0} images/s");
         }
-        labelTensor.Dispose();
         return loss;
     }
 

@@ -66,8 +66,9 @@ internal sealed class ClusteringModel : IDisposable
             return;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var input = TensorMemory.NewFloat(new long[] { rows, Shape.Channels, Shape.Height, Shape.Width },
-            destination => pixels.AsSpan(0, destination.Length).CopyTo(destination));
+        var input = empty(new long[] { rows, Shape.Channels, Shape.Height, Shape.Width }, ScalarType.Float32);
+        var destination = TensorMemory.FloatSpan(input);
+        pixels.AsSpan(0, destination.Length).CopyTo(destination);
         var emb = _network.call(input.to(Device));
         var score = Head.Score(emb, _headMatrix);
         var label = score.argmin(1);

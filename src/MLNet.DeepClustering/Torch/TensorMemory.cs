@@ -9,16 +9,8 @@ namespace MLNet.DeepClustering.Torch;
 /// </summary>
 internal static class TensorMemory
 {
-    /// <summary>A new CPU float tensor of <paramref name="shape"/>, filled by <paramref name="fill"/> in place.</summary>
-    public static Tensor NewFloat(ReadOnlySpan<long> shape, SpanAction fill)
-    {
-        var result = empty(shape.ToArray(), ScalarType.Float32);
-        fill(MemoryMarshal.Cast<byte, float>(result.bytes));
-        return result;
-    }
-
-    /// <summary>Fills the destination span of a freshly allocated tensor.</summary>
-    public delegate void SpanAction(Span<float> destination);
+    /// <summary>The memory of a contiguous CPU float tensor, to fill or read in place.</summary>
+    public static Span<float> FloatSpan(Tensor tensor) => MemoryMarshal.Cast<byte, float>(tensor.bytes);
 
     /// <summary>Copies the first <paramref name="destination"/>.Length values of <paramref name="source"/> (any device).</summary>
     public static void CopyTo<T>(Tensor source, Span<T> destination) where T : unmanaged

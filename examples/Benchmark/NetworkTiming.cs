@@ -61,11 +61,12 @@ internal static class NetworkTiming
         return results.ToArray();
     }
 
-    /// <summary>The networks compared: kind, output size, width and the trainer's default batch size.</summary>
+    /// <summary>The networks compared: kind, output size, width and the rows of one of the trainer's default steps (DAC
+    /// trains each batch together with its augmented copy, so twice its BatchSize).</summary>
     public static readonly (string Kind, int Outputs, int Width, int Batch)[] Networks =
     {
         (JuleNetwork.KindName, JuleDefaults.EmbeddingSize, JuleDefaults.NetworkWidth, JuleDefaults.BatchSize),
-        (DacNetwork.KindName, 10, DacDefaults.NetworkWidth, DacDefaults.BatchSize),
+        (DacNetwork.KindName, 10, DacDefaults.NetworkWidth, 2 * DacDefaults.BatchSize),
     };
 
     private static int[] Batch(int step, int batch, int count)

@@ -25,23 +25,41 @@ def jule_cnn(channels=1, size=28, width=48, embedding=160):
     return lambda_module(lambda x: F.normalize(body(x), p=2, dim=1), body)
 
 
-def dac_network(channels=1, size=28, width=32, k=10):
-    """Stages of 2 x [conv3x3 (no bias), BN, ReLU], maxpool 2, BN, doubling width while the side is > 10; dense head."""
+def dac_network(channels=1, size=28, width=64, k=10):
+    """The reference All-ConvNet: stages of 3 x [conv3x3 (no bias; unpadded while the map stays large), BN, ReLU],
+    maxpool 2, BN, doubling width while the side is > 4; per-pixel linear to k, BN, ReLU, global average pool, BN,
+    2 x [dense k (identity init), BN, ReLU]."""
     layers, c, w, s = [], channels, width, size
     while True:
-        for _ in range(2):
-            layers += [nn.Conv2d(c, w, 3, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU()]
+        unpadded = s - 6 >= 4
+        for _ in range(3):
+            layers += [nn.Conv2d(c, w, 3, padding=0 if unpadded else 1, bias=False), nn.BatchNorm2d(w), nn.ReLU()]
             c = w
+        if unpadded:
+            s -= 6
         layers += [nn.MaxPool2d(2), nn.BatchNorm2d(c)]
         s //= 2
         w *= 2
-        if s <= 10:
+        if s <= 4:
             break
-    layers += [nn.Flatten(), nn.Linear(c * s * s, k)]
-    head = [nn.BatchNorm1d(k), nn.Linear(k, k), nn.BatchNorm1d(k), nn.ReLU(), nn.Linear(k, k), nn.BatchNorm1d(k), nn.ReLU(),
-            nn.Linear(k, k), nn.BatchNorm1d(k)]
-    body = nn.Sequential(*layers, *head)
-    return lambda_module(lambda x: F.normalize(F.softmax(body(x), dim=1), p=2, dim=1), body)
+    features = nn.Sequential(*layers)
+    to_k = nn.Linear(c, k, bias=False)
+
+    def identity():
+        layer = nn.Linear(k, k)
+        with torch.no_grad():
+            layer.weight.copy_(torch.eye(k))
+            layer.bias.zero_()
+        return layer
+
+    head = nn.Sequential(nn.BatchNorm2d(k), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.BatchNorm2d(k), nn.Flatten(),
+                         identity(), nn.BatchNorm1d(k), nn.ReLU(), identity(), nn.BatchNorm1d(k), nn.ReLU())
+    body = nn.ModuleList([features, to_k, head])
+
+    def forward(x):
+        x = to_k(features(x).permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
+        return F.normalize(F.softmax(head(x), dim=1), p=2, dim=1)
+    return lambda_module(forward, body)
 
 
 class lambda_module(nn.Module):
@@ -94,10 +112,10 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--jule-batch", type=int, default=100)
-    parser.add_argument("--dac-batch", type=int, default=256)
+    parser.add_argument("--dac-batch", type=int, default=128)
     parser.add_argument("--infer-batch", type=int, default=256)
     parser.add_argument("--jule-width", type=int, default=48)
-    parser.add_argument("--dac-width", type=int, default=32)
+    parser.add_argument("--dac-width", type=int, default=64)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     print("network,batch,inference_batch,threads,train_images_per_s,inference_images_per_s")
@@ -106,7 +124,7 @@ def main():
     measure("jule-cnn", jule, torch.optim.SGD(jule.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-5),
             args.jule_batch, args.infer_batch, args.seconds, args.threads)
     dac = dac_network(width=args.dac_width)
-    measure("dac-allconv", dac, torch.optim.RMSprop(dac.parameters(), lr=1e-3), args.dac_batch, args.infer_batch, args.seconds, args.threads)
+    measure("dac-allconv-gap", dac, torch.optim.RMSprop(dac.parameters(), lr=1e-3), args.dac_batch, args.infer_batch, args.seconds, args.threads)
 
 
 if __name__ == "__main__":

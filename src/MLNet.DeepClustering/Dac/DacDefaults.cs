@@ -4,12 +4,12 @@ namespace MLNet.DeepClustering.Dac;
 internal static class DacDefaults
 {
     public const int MaxEpochs = 20;
-    public const int BatchSize = 256;
+    public const int BatchSize = 64;
     public const float LearningRate = 1e-3f;
     public const float UpperThreshold = 0.95f;
     public const float LowerThreshold = 0.455f;
-    public const float LambdaStep = 0.025f;
-    public const int NetworkWidth = 32;
+    public const float LambdaStep = 0.0099f;
+    public const int NetworkWidth = 64;
     public const bool Augment = true;
     public const float ClusterBalanceWeight = 0f;
 }

@@ -5,7 +5,8 @@ namespace MLNet.DeepClustering.Dac;
 /// <summary>
 /// DAC's loss on one mini-batch: cosine similarities s_ij = f_i . f_j of the label features; pairs with s_ij &gt;= u are
 /// labelled similar (r = 1), pairs with s_ij &lt; l dissimilar (r = 0), the rest ignored; binary cross-entropy between
-/// r_ij and s_ij averaged over the selected pairs (i != j).
+/// r_ij and s_ij over the selected pairs (i != j), divided by the b^2 entries of the similarity matrix as in the
+/// reference port, so the step size does not jump when the number of selected pairs changes.
 /// </summary>
 internal static class DacPairwiseLoss
 {
@@ -13,8 +14,8 @@ internal static class DacPairwiseLoss
 
     /// <summary>
     /// Returns the loss (scalar) and the numbers of pairs selected as similar and as dissimilar. Pairs are selected on
-    /// <paramref name="selectionFeatures"/> when given (label features of the un-augmented images), else on
-    /// <paramref name="labelFeatures"/> themselves.
+    /// <paramref name="selectionFeatures"/> when given (rows aligned with <paramref name="labelFeatures"/>; DAC passes the
+    /// label features of the un-augmented images), else on <paramref name="labelFeatures"/> themselves.
     /// </summary>
     public static Tensor Compute(Tensor labelFeatures, float upper, float lower, out Tensor similarPairs, out Tensor dissimilarPairs, Tensor? selectionFeatures = null)
     {
@@ -31,7 +32,7 @@ internal static class DacPairwiseLoss
             dissimilarPairs = dissimilar.sum();
         }
         var loss = -(similar * similarity.log() + dissimilar * (1f - similarity).log()).sum();
-        return loss / (similarPairs + dissimilarPairs).clamp_min(1f);
+        return loss / (b * b);
     }
 
     /// <summary>

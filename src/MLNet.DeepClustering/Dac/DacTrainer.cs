@@ -14,13 +14,14 @@ namespace MLNet.DeepClustering;
 /// <remarks>
 /// <para><b>Trainer characteristics.</b> Machine learning task: clustering. Needs normalization: pixels in [0, 1]
 /// (ExtractPixels with scaleImage 1/255). Input: one image column, Vector&lt;Single&gt; (C, H, W). Runs on CPU or CUDA.</para>
-/// <para><b>Training.</b> A convolutional network (scaled to the image size; see <c>DacNetwork</c> for how it differs
-/// from the paper's All-ConvNet) outputs k label features f = L2-normalise(softmax(z)). Within every mini-batch, pairs
-/// with cosine similarity at or above u(lambda) are taken as similar and pairs below l(lambda) as dissimilar; the binary
-/// cross-entropy on those pairs is minimised with RMSprop. With <c>Augment</c>, pairs are selected on the clean images
-/// and the loss is taken on randomly rotated, zoomed and shifted copies. ClusterBalanceWeight adds a penalty on
-/// uneven cluster use within a batch (not in the paper; 0 turns it off). lambda grows by LambdaStep per epoch; training
-/// stops when u(lambda) &lt;= l(lambda) or after MaxEpochs.</para>
+/// <para><b>Training.</b> The reference All-ConvNet (scaled to the image size; see <c>DacNetwork</c>) outputs k label
+/// features f = L2-normalise(softmax(z)). Within every mini-batch, pairs with cosine similarity at or above u(lambda)
+/// are taken as similar and pairs below l(lambda) as dissimilar; the binary cross-entropy on those pairs is minimised
+/// with RMSprop, the learning rate decaying linearly over MaxEpochs. With <c>Augment</c>, every batch is trained
+/// together with randomly rotated, zoomed and shifted copies of its images, pairs being selected on the clean images.
+/// lambda grows by LambdaStep per 128,000 training images; training stops when u(lambda) &lt;= l(lambda) or after
+/// MaxEpochs. Batch normalisation statistics are then re-estimated on the training images. ClusterBalanceWeight adds
+/// a penalty on uneven cluster use within a batch (not in the paper; 0 turns it off).</para>
 /// <para><b>Scoring function.</b> PredictedLabel = argmax_j f_j + 1. Score_j = 1 - f_j, the cosine distance between the
 /// label feature and cluster j's one-hot prototype (smaller is closer; argmin Score = PredictedLabel). Embedding = f
 /// (Vector&lt;Single, k&gt;).</para>
@@ -49,51 +50,61 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
 
     private protected override ClusteringModel TrainCore(TrainingSession session)
     {
-        int k = _options.NumberOfClusters;
+        int k = _options.NumberOfClusters, n = session.Data.Count;
         var ch = session.Channel;
         var spec = new NetworkSpec(DacNetwork.KindName, session.Data.Shape, k, _options.NetworkWidth);
         var network = spec.Build();
         network.to(session.Device);
         using var optimizer = optim.RMSProp(network.parameters(), _options.LearningRate);
+        double totalSteps = (double)_options.MaxEpochs * ((n + _options.BatchSize - 1) / _options.BatchSize);
+        var learningRate = optim.lr_scheduler.LambdaLR(optimizer, step => Math.Max(FinalLearningRateFraction, 1 - step / totalSteps));
         var schedule = new DacThresholdSchedule(_options.UpperThreshold, _options.LowerThreshold, _options.LambdaStep);
         var clock = Stopwatch.StartNew();
-        float lambda = 0;
         using var pairCounts = zeros(2, dtype: ScalarType.Float64, device: session.Device);
-        for (int epoch = 1; epoch <= _options.MaxEpochs && !schedule.IsDone(lambda); epoch++)
+        for (int epoch = 1; epoch <= _options.MaxEpochs; epoch++)
         {
-            float upper = schedule.Upper(lambda), lower = schedule.Lower(lambda);
-            pairCounts.zero_();
-            var result = session.RunEpoch(network, optimizer, session.Shuffled(session.Data.Count), _options.BatchSize, (x, _) =>
+            float lambda = schedule.Lambda(session.ImagesTrained), upper = schedule.Upper(lambda), lower = schedule.Lower(lambda);
+            if (schedule.IsDone(lambda))
             {
-                // With augmentation, pairs are selected on the clean images and the loss is taken on jittered ones,
-                // so the network also learns to give an image and its jittered copy the same label feature.
+                ch.Info($"DAC: u(lambda) <= l(lambda) at lambda {lambda:F3}; training done.");
+                break;
+            }
+            pairCounts.zero_();
+            var result = session.RunEpoch(network, optimizer, session.Shuffled(n), _options.BatchSize, (x, _) =>
+            {
+                // With augmentation, each batch is trained together with a jittered copy of itself. Pairs are selected
+                // on the label features of the clean images (an image and its copy are always "similar"), so the
+                // network learns that a digit and its jittered copy belong together.
+                var labelFeatures = network.call(_options.Augment ? cat(new[] { x, Augmentation.RandomAffine(x) }) : x);
                 Tensor? selection = null;
-                var input = x;
                 if (_options.Augment)
                 {
-                    using (no_grad())
-                        selection = network.call(x);
-                    input = Augmentation.RandomAffine(x);
+                    var clean = labelFeatures.detach().narrow(0, 0, x.shape[0]);
+                    selection = cat(new[] { clean, clean });
                 }
-                var labelFeatures = network.call(input);
                 var loss = DacPairwiseLoss.Compute(labelFeatures, upper, lower, out var similar, out var dissimilar, selection);
                 if (_options.ClusterBalanceWeight > 0)
                     loss = loss + _options.ClusterBalanceWeight * DacPairwiseLoss.BalancePenalty(labelFeatures);
                 pairCounts.add_(stack(new[] { similar, dissimilar }).to(ScalarType.Float64));
                 return loss;
-            });
+            }, () => learningRate.step());
             var counts = pairCounts.cpu().data<double>().ToArray();
             double batches = Math.Max(1, result.Batches);
-            ch.Info($"DAC epoch {epoch}: lambda {lambda:F3}, u {upper:F3}, l {lower:F3}, selected pairs/batch: similar {counts[0] / batches:F0}, " +
-                    $"dissimilar {counts[1] / batches:F0}, " +
-                    $"loss {result.MeanLoss:F4}, {result.Seconds:F1} s ({result.ImagesPerSecond:F0} images/s), total {clock.Elapsed.TotalSeconds:F1} s");
-            lambda += _options.LambdaStep;
+            ch.Info($"DAC epoch {epoch}: lambda {lambda:F4}, u {upper:F3}, l {lower:F3}, selected pairs/batch: similar {counts[0] / batches:F0}, " +
+                    $"dissimilar {counts[1] / batches:F0}, loss {result.MeanLoss:F4}, {result.Seconds:F1} s ({result.ImagesPerSecond:F0} images/s), " +
+                    $"total {clock.Elapsed.TotalSeconds:F1} s");
         }
-        if (schedule.IsDone(lambda))
-            ch.Info($"DAC: u(lambda) <= l(lambda) at lambda {lambda:F3}; training done.");
+        // Batch normalisation's running statistics trail the weights of the last few hundred steps; re-estimate them
+        // on the clean images so evaluation-mode outputs (used for labels and by the transformer) match the final net.
+        session.RecalibrateBatchNorm(network, Math.Min(RecalibrationBatchSize, n));
         LogClusterSizes(session, network, k);
         return new ClusteringModel(spec, network, ScoreHead.Identity(k), session.Device);
     }
+
+    /// <summary>The learning rate decays linearly from LearningRate to this fraction of it over MaxEpochs.</summary>
+    internal const double FinalLearningRateFraction = 0.02;
+
+    private const int RecalibrationBatchSize = 500;
 
     private static void LogClusterSizes(TrainingSession session, nn.Module<Tensor, Tensor> network, int k)
     {

@@ -66,9 +66,14 @@ internal sealed class ClusteringModel : IDisposable
             return;
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var input = empty(new long[] { rows, Shape.Channels, Shape.Height, Shape.Width }, ScalarType.Float32);
+        // libtorch picks a convolution kernel per call: for a single small image with 3x3 kernels it probes NNPACK, which
+        // most x86 CPUs lack, and prints "Could not initialize NNPACK" on every call. Two rows take the oneDNN path, so
+        // a lone row (PredictionEngine) is run twice; rows do not interact in evaluation mode and only the first is read.
+        int batch = rows == 1 ? 2 : rows;
+        var input = empty(new long[] { batch, Shape.Channels, Shape.Height, Shape.Width }, ScalarType.Float32);
         var destination = TensorMemory.FloatSpan(input);
-        pixels.AsSpan(0, destination.Length).CopyTo(destination);
+        for (int copy = 0; copy < batch; copy += rows)
+            pixels.AsSpan(0, rows * Shape.Size).CopyTo(destination[(copy * Shape.Size)..]);
         var emb = _network.call(input.to(Device));
         var score = Head.Score(emb, _headMatrix);
         var label = score.argmin(1);

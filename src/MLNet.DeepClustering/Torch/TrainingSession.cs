@@ -124,6 +124,26 @@ internal sealed class TrainingSession
         return new EpochResult(mean, batches, images, clock.Elapsed.TotalSeconds);
     }
 
+    /// <summary>
+    /// Re-estimates every batch normalisation's running statistics on the training data (forward passes in training
+    /// mode without gradients), so evaluation mode matches the final weights rather than a trail of past batches.
+    /// </summary>
+    public void RecalibrateBatchNorm(nn.Module<Tensor, Tensor> model, int batchSize)
+    {
+        model.train();
+        using var noGrad = no_grad();
+        var order = Shuffled(Data.Count);
+        var indices = new int[batchSize];
+        for (int start = 0; start + batchSize <= order.Length; start += batchSize)
+        {
+            CheckCanceled();
+            Array.Copy(order, start, indices, 0, batchSize);
+            using var scope = NewDisposeScope();
+            model.call(Data.Gather(indices, Device));
+        }
+        model.eval();
+    }
+
     /// <summary>The network's output for every training image, in order, as one n x d array (evaluation mode).</summary>
     public float[] Embed(nn.Module<Tensor, Tensor> model, int outputSize, int batchSize)
     {

@@ -20,16 +20,59 @@ public sealed class DacLossTests
     }
 
     [TestMethod]
-    public void PairwiseLossSelectsByThresholdsAndAveragesBce()
+    public void PairwiseLossSelectsByThresholdsAndDividesByAllEntries()
     {
         // Three unit label features: rows 0 and 1 have cosine 0.96 (similar at u = 0.95), row 2 is orthogonal to both
-        // (cosine 0, dissimilar at l = 0.455). Pairs are counted in both orders, the diagonal never.
+        // (cosine 0, dissimilar at l = 0.455). Pairs are counted in both orders, the diagonal never; the sum is divided
+        // by the 3 x 3 entries of the similarity matrix.
         float c = 0.96f, s = MathF.Sqrt(1 - c * c);
         using var f = torch.tensor(new float[] { 1, 0, 0, c, s, 0, 0, 0, 1 }, new long[] { 3, 3 });
         using var loss = DacPairwiseLoss.Compute(f, 0.95f, 0.455f, out var similar, out var dissimilar);
         Assert.AreEqual(2f, similar.item<float>());
         Assert.AreEqual(4f, dissimilar.item<float>());
-        double expected = (-2 * Math.Log(c) - 4 * Math.Log(1 - 1e-7)) / 6;
+        double expected = (-2 * Math.Log(c) - 4 * Math.Log(1 - 1e-7)) / 9;
         Assert.AreEqual(expected, loss.item<float>(), 1e-5);
+    }
+
+    [TestMethod]
+    public void SelectionFeaturesDecideWhichPairsAreSimilar()
+    {
+        // The trained features say rows 0 and 1 are near (cosine 0.96); the selection features say rows 0 and 2 are the
+        // same and row 1 is different. The selection wins: (0, 2) is pushed together although its cosine is 0.
+        float c = 0.96f, s = MathF.Sqrt(1 - c * c);
+        using var f = torch.tensor(new float[] { 1, 0, 0, c, s, 0, 0, 0, 1 }, new long[] { 3, 3 });
+        using var selection = torch.tensor(new float[] { 1, 0, 0, 0, 1, 0, 1, 0, 0 }, new long[] { 3, 3 });
+        using var loss = DacPairwiseLoss.Compute(f, 0.95f, 0.455f, out var similar, out var dissimilar, selection);
+        Assert.AreEqual(2f, similar.item<float>());
+        Assert.AreEqual(4f, dissimilar.item<float>());
+        double expected = (-2 * Math.Log(1e-7) - 2 * Math.Log(1 - c) - 2 * Math.Log(1 - 1e-7)) / 9;
+        Assert.AreEqual(expected, loss.item<float>(), 1e-3);
+    }
+
+    [TestMethod]
+    public void LambdaGrowsWithImagesTrainedAtThePapersRate()
+    {
+        var schedule = new DacThresholdSchedule(0.95f, 0.455f, 0.0099f);
+        Assert.AreEqual(0f, schedule.Lambda(0));
+        Assert.AreEqual(0.0099f, schedule.Lambda(DacThresholdSchedule.ImagesPerStep), 1e-7f);
+        Assert.IsFalse(schedule.IsDone(schedule.Lambda(5_000_000)));
+        Assert.IsTrue(schedule.IsDone(schedule.Lambda(6_000_000)), "u = l after about 5.9 million images, as in the paper");
+    }
+
+    [TestMethod]
+    public void DacNetworkFitsSmallAndLargeImagesAndOutputsUnitLabelFeatures()
+    {
+        foreach (var shape in new[] { new ImageShape(1, 8, 8), new ImageShape(1, 28, 28), new ImageShape(3, 32, 48) })
+        {
+            torch.manual_seed(1);
+            using var network = new NetworkSpec(DacNetwork.KindName, shape, 5, 16).Build();
+            network.eval();
+            using var scope = torch.NewDisposeScope();
+            var output = network.call(torch.rand(4, shape.Channels, shape.Height, shape.Width));
+            CollectionAssert.AreEqual(new long[] { 4, 5 }, output.shape, $"{shape}");
+            var norms = output.norm(1).data<float>().ToArray();
+            Assert.IsTrue(norms.All(n => Math.Abs(n - 1) < 1e-5), $"{shape}: {string.Join(", ", norms)}");
+            Assert.IsTrue(output.min().item<float>() >= 0, "label features are a normalised softmax");
+        }
     }
 }

@@ -75,9 +75,9 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         using var optimizer = optim.SGD(network.parameters(), _options.LearningRate, _options.Momentum, weight_decay: _options.WeightDecay);
         var schedule = optim.lr_scheduler.LambdaLR(optimizer, step => Math.Pow(1 + 1e-4 * step, -0.75));
 
-        // As the reference code: the first period trains the CNN on the initial clusters, every later period merges on
-        // the embeddings of the previous one and then trains, and the merge that reaches k ends the recurrent process
-        // (the CNN is not fitted to the final clusters, so RC re-clusters features that were not trained on them).
+        // As the reference code: each period trains the CNN on the current clusters (the first on the initial ones) and
+        // then merges on the new embeddings; the merge that reaches k ends the recurrent process (the CNN is not fitted
+        // to the final clusters, so RC re-clusters features that were not trained on them).
         int[] labels = engine.Labels();
         float[] embedding;
         for (int period = 1; ; period++)

@@ -125,23 +125,39 @@ internal sealed class TrainingSession
     }
 
     /// <summary>
-    /// Re-estimates every batch normalisation's running statistics on the training data (forward passes in training
-    /// mode without gradients), so evaluation mode matches the final weights rather than a trail of past batches.
+    /// Re-estimates every batch normalisation's running statistics on the training data, so evaluation mode matches the
+    /// final weights rather than a trail of past batches: the statistics are reset and averaged, with equal weight, over
+    /// one pass of forward passes in training mode without gradients (the last partial batch is skipped).
     /// </summary>
     public void RecalibrateBatchNorm(nn.Module<Tensor, Tensor> model, int batchSize)
     {
-        model.train();
-        using var noGrad = no_grad();
-        var order = Shuffled(Data.Count);
-        var indices = new int[batchSize];
-        for (int start = 0; start + batchSize <= order.Length; start += batchSize)
+        var norms = model.modules().OfType<TorchSharp.Modules.BatchNorm>().ToArray();
+        var momenta = norms.Select(norm => norm.momentum).ToArray();
+        foreach (var norm in norms)
         {
-            CheckCanceled();
-            Array.Copy(order, start, indices, 0, batchSize);
-            using var scope = NewDisposeScope();
-            model.call(Data.Gather(indices, Device));
+            norm.reset_running_stats();
+            norm.momentum = null;   // cumulative average over the batches that follow
         }
-        model.eval();
+        try
+        {
+            model.train();
+            using var noGrad = no_grad();
+            var order = Shuffled(Data.Count);
+            var indices = new int[batchSize];
+            for (int start = 0; start + batchSize <= order.Length; start += batchSize)
+            {
+                CheckCanceled();
+                Array.Copy(order, start, indices, 0, batchSize);
+                using var scope = NewDisposeScope();
+                model.call(Data.Gather(indices, Device));
+            }
+        }
+        finally
+        {
+            for (int i = 0; i < norms.Length; i++)
+                norms[i].momentum = momenta[i];
+            model.eval();
+        }
     }
 
     /// <summary>The network's output for every training image, in order, as one n x d array (evaluation mode).</summary>

@@ -1,0 +1,52 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNet.DeepClustering.Torch;
+using TorchSharp;
+using TorchSharp.Modules;
+
+namespace MLNet.DeepClustering.Tests.Torch;
+
+[TestClass]
+public sealed class TrainingSessionTests
+{
+    private sealed class Image
+    {
+        [VectorType(1, 4, 4)]
+        public float[] Features { get; set; } = Array.Empty<float>();
+    }
+
+    [TestMethod]
+    public void RecalibrateBatchNormAveragesTheDataAndRestoresMomentum()
+    {
+        TorchRuntime.EnsureInitialized();
+        var mlContext = new MLContext(seed: 1);
+        var random = new Random(7);
+        var rows = Enumerable.Range(0, 200)
+            .Select(_ => new Image { Features = Enumerable.Range(0, 16).Select(_ => (float)(3 + 2 * (random.NextDouble() * 2 - 1))).ToArray() })
+            .ToArray();
+        var view = mlContext.Data.LoadFromEnumerable(rows);
+        var host = ((IHostEnvironment)mlContext).Register("test");
+        using var channel = host.Start("test");
+        var data = TrainingData.Read(view, view.Schema["Features"], new ImageShape(1, 4, 4), () => { });
+        var session = new TrainingSession(host, channel, torch.CPU, 1, data);
+
+        var norm = torch.nn.BatchNorm2d(1);
+        using var model = torch.nn.Sequential(("norm", norm));
+        // Running statistics far from the data, as after training on other inputs.
+        using (torch.no_grad())
+        {
+            norm.running_mean!.fill_(-10);
+            norm.running_var!.fill_(100);
+        }
+
+        session.RecalibrateBatchNorm(model, 50);
+
+        double mean = rows.SelectMany(r => r.Features).Average();
+        Assert.AreEqual(mean, norm.running_mean!.item<float>(), 1e-4, "the mean of four equal batches is the data mean");
+        double variance = rows.SelectMany(r => r.Features).Select(v => (v - mean) * (v - mean)).Average();
+        Assert.AreEqual(variance, norm.running_var!.item<float>(), 0.05 * variance);
+        Assert.AreEqual(0.1, norm.momentum!.Value, 1e-12, "momentum is restored");
+        Assert.IsFalse(model.training, "the model is left in evaluation mode");
+    }
+}

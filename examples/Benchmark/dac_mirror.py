@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """A PyTorch mirror of MLNet.DeepClustering's DAC trainer, used to choose its defaults on a GPU (where a run takes
-seconds instead of the CPU's ten minutes). Same network (DacNetwork), loss (DacPairwiseLoss), augmentation
-(Augmentation.RandomAffine) and batch-norm re-estimation as the C# code; each configuration is a JSON object:
+seconds instead of the CPU's ten minutes). Same network (DacNetwork, built by pytorch_networks.dac_network), loss
+(DacPairwiseLoss) and augmentation (Augmentation.RandomAffine) as the C# code; batch-norm statistics are re-estimated
+with a momentum update over one pass, where the trainer now takes their exact average. Each configuration is a JSON
+object:
 
   net: "ref" (the trainer's All-ConvNet) or "dense" (the earlier dense-head network); width; bs (clean images per batch);
   aug: false, or true with aug_mode "mix" (the trainer: batch + jittered copies, pairs selected on the clean half) or
@@ -21,6 +23,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import normalized_mutual_info_score as nmi_score, adjusted_rand_score
+from pytorch_networks import dac_network  # the network DacNetwork builds, shared with the benchmark
 
 root = os.path.join(os.path.dirname(__file__), '..', 'data', 'mnist-10k')
 with gzip.open(os.path.join(root, 'images-idx3-ubyte.gz')) as f:
@@ -35,36 +38,6 @@ def acc(y, p):
     np.add.at(w, (p, y), 1)
     r, c = linear_sum_assignment(-w)
     return w[r, c].sum() / len(y)
-
-
-class RefNet(nn.Module):
-    def __init__(self, k=10, width=64):
-        super().__init__()
-        layers, ch, h = [], 1, 28
-        while True:
-            for _ in range(3):
-                conv = nn.Conv2d(ch, width, 3, bias=False)
-                nn.init.normal_(conv.weight, 0, math.sqrt(2.0 / (width * 9)))
-                layers += [conv, nn.BatchNorm2d(width), nn.ReLU()]
-                ch = width; h -= 2
-            layers += [nn.MaxPool2d(2), nn.BatchNorm2d(ch)]
-            h //= 2; width *= 2
-            if h <= 4:
-                break
-        self.features = nn.Sequential(*layers)
-        self.to_k = nn.Linear(ch, k, bias=False)
-        def ident():
-            l = nn.Linear(k, k)
-            with torch.no_grad():
-                l.weight.copy_(torch.eye(k)); l.bias.zero_()
-            return l
-        self.head = nn.Sequential(nn.BatchNorm2d(k), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.BatchNorm2d(k), nn.Flatten(),
-                                  ident(), nn.BatchNorm1d(k), nn.ReLU(), ident(), nn.BatchNorm1d(k), nn.ReLU())
-
-    def forward(self, x):
-        x = self.features(x)
-        x = self.to_k(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)
-        return F.normalize(F.softmax(self.head(x), 1), dim=1)
 
 
 class DenseNet(nn.Module):
@@ -131,7 +104,7 @@ def run(cfg):
     dev = 'cuda' if torch.cuda.is_available() else 'cpu'
     Xt = torch.tensor(X, device=dev)
     n = len(Xt)
-    net = (RefNet(width=cfg.get('width', 64)) if cfg['net'] == 'ref' else DenseNet(width=cfg.get('width', 32))).to(dev)
+    net = (dac_network(width=cfg.get('width', 64)) if cfg['net'] == 'ref' else DenseNet(width=cfg.get('width', 32))).to(dev)
     opt = torch.optim.RMSprop(net.parameters(), lr=cfg.get('lr', 1e-3), alpha=cfg.get('alpha', 0.99))
     bs = cfg.get('bs', 128); aug = cfg.get('aug', True); mode = cfg.get('loss', 'bce')
     u0, l0, step, hold = cfg.get('u', 0.95), cfg.get('l', 0.455), cfg.get('step', 0.025), cfg.get('hold', 0)

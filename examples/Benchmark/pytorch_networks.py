@@ -7,6 +7,7 @@ network,batch,inference_batch,threads,train_images_per_s,inference_images_per_s
     python3 examples/Benchmark/pytorch_networks.py --threads 2 --seconds 20
 """
 import argparse
+import math
 import time
 
 import torch
@@ -33,7 +34,9 @@ def dac_network(channels=1, size=28, width=64, k=10):
     while True:
         unpadded = s - 6 >= 4
         for _ in range(3):
-            layers += [nn.Conv2d(c, w, 3, padding=0 if unpadded else 1, bias=False), nn.BatchNorm2d(w), nn.ReLU()]
+            conv = nn.Conv2d(c, w, 3, padding=0 if unpadded else 1, bias=False)
+            nn.init.normal_(conv.weight, 0, math.sqrt(2.0 / (w * 9)))  # He (fan out), as DacNetwork
+            layers += [conv, nn.BatchNorm2d(w), nn.ReLU()]
             c = w
         if unpadded:
             s -= 6

@@ -3,7 +3,8 @@ using MLNet.DeepClustering.Interop;
 
 namespace MLNet.DeepClustering;
 
-/// <summary>Catalog extension methods: <c>mlContext.Clustering.Trainers.Dac(...)</c> and <c>.Jule(...)</c>.</summary>
+/// <summary>Catalog extension methods: <c>mlContext.Clustering.Trainers.Dac(...)</c> and <c>.Jule(...)</c>, and
+/// <c>mlContext.Transforms.LoadImagePixels(...)</c> to feed them from image files.</summary>
 public static class DeepClusteringCatalog
 {
     /// <summary>Creates a <see cref="DacTrainer"/> (Deep Adaptive Clustering) with default options.</summary>
@@ -44,5 +45,31 @@ public static class DeepClusteringCatalog
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
         return new JuleTrainer(MLNetInternals.GetEnvironment(catalog), options);
+    }
+
+    /// <summary>
+    /// Creates an <see cref="ImagePixelLoadingEstimator"/>: reads the image file named in <paramref name="inputColumnName"/>
+    /// and outputs its pixels as planar <c>Vector&lt;Single, C, H, W&gt;</c> in [0, 1], ready for <see cref="Dac(ClusteringCatalog.ClusteringTrainers, DacTrainer.Options)"/>
+    /// and <see cref="Jule(ClusteringCatalog.ClusteringTrainers, JuleTrainer.Options)"/>. It replaces LoadImages, ResizeImages,
+    /// ConvertToGrayscale and ExtractPixels(scaleImage: 1/255), which can corrupt native memory under garbage collection
+    /// (README, "Images from files").
+    /// </summary>
+    /// <param name="catalog">The transforms catalog.</param>
+    /// <param name="outputColumnName">The pixel column to add.</param>
+    /// <param name="imageWidth">Output width in pixels (1 to 4096).</param>
+    /// <param name="imageHeight">Output height in pixels (1 to 4096).</param>
+    /// <param name="inputColumnName">The text column with the file paths; defaults to <paramref name="outputColumnName"/>.</param>
+    /// <param name="imageFolder">A folder relative paths are resolved against; null uses the paths as they are.</param>
+    /// <param name="colors">Grayscale (1 channel, the default) or RGB (3 channels).</param>
+    /// <param name="resizing">How an image of another size is fitted; the default crops the centre, as ResizeImages does.</param>
+    /// <returns>The estimator.</returns>
+    public static ImagePixelLoadingEstimator LoadImagePixels(this TransformsCatalog catalog, string outputColumnName,
+        int imageWidth, int imageHeight, string? inputColumnName = null, string? imageFolder = null,
+        ImagePixelColors colors = ImagePixelColors.Grayscale, ImageResizing resizing = ImageResizing.CropCenter)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var settings = new ImagePixelLoadingTransformer.Settings(inputColumnName ?? outputColumnName, outputColumnName,
+            imageFolder, imageWidth, imageHeight, colors, resizing).Validate();
+        return new ImagePixelLoadingEstimator(MLNetInternals.GetEnvironment(catalog), settings);
     }
 }

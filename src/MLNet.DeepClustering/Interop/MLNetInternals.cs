@@ -17,6 +17,9 @@ internal static class MLNetInternals
     /// <summary>The environment behind a catalog such as <c>mlContext.Clustering</c>.</summary>
     public static IHostEnvironment GetEnvironment(TrainCatalogBase catalog) => catalog.Environment;
 
+    /// <summary>The environment behind <c>mlContext.Transforms</c>.</summary>
+    public static IHostEnvironment GetEnvironment(TransformsCatalog catalog) => ((IInternalCatalog)catalog).Environment;
+
     /// <summary>True once <c>MLContext.CancelExecution()</c> was called on the environment or the host.</summary>
     public static bool IsCanceled(IHostEnvironment env) => env is ICancelable cancelable && cancelable.IsCanceled;
 

@@ -3,51 +3,83 @@ using Microsoft.ML.Runtime;
 using MLNet.DeepClustering;
 using MLNet.DeepClustering.Interop;
 
-[assembly: LoadableClass(typeof(DeepClusteringTransformer), typeof(ModelPersistence), null, typeof(SignatureLoadModel),
+[assembly: LoadableClass(typeof(DeepClusteringTransformer), typeof(ModelPersistence.ClusteringLoader), null, typeof(SignatureLoadModel),
     "Deep Clustering Transformer", ModelPersistence.LoaderSignature)]
+[assembly: LoadableClass(typeof(ImagePixelLoadingTransformer), typeof(ModelPersistence.PixelLoader), null, typeof(SignatureLoadModel),
+    "Image Pixel Loading Transformer", ModelPersistence.PixelLoaderSignature)]
 
 namespace MLNet.DeepClustering.Interop;
 
 /// <summary>
 /// Bridges ML.NET's model repository (non-public <see cref="ModelSaveContext"/> / <see cref="ModelLoadContext"/>
-/// members) to plain <see cref="BinaryWriter"/> / <see cref="BinaryReader"/> callbacks. The model format itself
-/// is documented and versioned in <c>Model/ModelFormat.cs</c>.
+/// members) to plain <see cref="BinaryWriter"/> / <see cref="BinaryReader"/> callbacks. The formats themselves are
+/// documented and versioned next to the code that writes them: <c>Model/ModelFormat.cs</c> (the clustering
+/// transformer) and <see cref="ImagePixelLoadingTransformer.Settings"/> (the image pixel loader).
 /// </summary>
 internal static class ModelPersistence
 {
-    /// <summary>Loader signature stored in the zip (at most 24 characters).</summary>
+    /// <summary>Loader signature of the clustering transformer (at most 24 characters).</summary>
     public const string LoaderSignature = "DeepClusteringTransform";
 
-    /// <summary>Model signature stored in the zip (exactly 8 characters).</summary>
+    /// <summary>Model signature of the clustering transformer (exactly 8 characters).</summary>
     public const string ModelSignature = "DEEPCLST";
 
-    private static VersionInfo GetVersionInfo() => new(
-        ModelSignature,
-        ModelFormat.VersionWritten,
-        ModelFormat.VersionReadable,
-        ModelFormat.VersionWeCanReadBack,
-        // The assembly name makes ModelLoadContext register this assembly with the ComponentCatalog on load,
-        // so a fresh process can call mlContext.Model.Load with no registration call.
-        loaderAssemblyName: typeof(ModelPersistence).Assembly.FullName,
-        loaderSignature: LoaderSignature,
-        loaderSignatureAlt: null);
+    /// <summary>Loader signature of the image pixel loader (at most 24 characters).</summary>
+    public const string PixelLoaderSignature = "DeepClusteringImagePixel";
 
-    /// <summary>Writes the header and payload, then each named binary stream.</summary>
+    /// <summary>Model signature of the image pixel loader (exactly 8 characters).</summary>
+    public const string PixelModelSignature = "DCIMGPIX";
+
+    private const uint PixelVersion = 0x00010001;
+
+    private static VersionInfo ClusteringVersion() => Version(ModelSignature, ModelFormat.VersionWritten,
+        ModelFormat.VersionReadable, ModelFormat.VersionWeCanReadBack, LoaderSignature);
+
+    private static VersionInfo PixelLoaderVersion() => Version(PixelModelSignature, PixelVersion, PixelVersion, PixelVersion, PixelLoaderSignature);
+
+    // The assembly name makes ModelLoadContext register this assembly with the ComponentCatalog on load, so a fresh
+    // process can call mlContext.Model.Load with no registration call.
+    private static VersionInfo Version(string signature, uint written, uint readable, uint readBack, string loader)
+        => new(signature, written, readable, readBack, loaderAssemblyName: typeof(ModelPersistence).Assembly.FullName,
+            loaderSignature: loader, loaderSignatureAlt: null);
+
+    /// <summary>Writes the clustering transformer: header and payload, then each named binary stream.</summary>
     public static void Save(ModelSaveContext ctx, Action<BinaryWriter> writePayload, IReadOnlyList<(string Name, byte[] Bytes)> streams)
     {
         ctx.CheckAtModel();
-        ctx.SetVersionInfo(GetVersionInfo());
+        ctx.SetVersionInfo(ClusteringVersion());
         writePayload(ctx.Writer);
         foreach (var (name, bytes) in streams)
             ctx.SaveBinaryStream(name, w => { w.Write(bytes.Length); w.Write(bytes); });
     }
 
-    /// <summary>Called by ML.NET's ComponentCatalog for <see cref="LoaderSignature"/>.</summary>
-    internal static DeepClusteringTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
+    /// <summary>Writes the image pixel loader: header and payload.</summary>
+    public static void SavePixelLoader(ModelSaveContext ctx, Action<BinaryWriter> writePayload)
     {
-        ctx.CheckAtModel(GetVersionInfo());
-        uint version = ctx.Header.ModelVerWritten;
-        return DeepClusteringTransformer.Load(env, version, ctx.Reader, name => ReadStream(ctx, name));
+        ctx.CheckAtModel();
+        ctx.SetVersionInfo(PixelLoaderVersion());
+        writePayload(ctx.Writer);
+    }
+
+    /// <summary>Called by ML.NET's ComponentCatalog for <see cref="LoaderSignature"/>.</summary>
+    internal static class ClusteringLoader
+    {
+        internal static DeepClusteringTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
+        {
+            ctx.CheckAtModel(ClusteringVersion());
+            uint version = ctx.Header.ModelVerWritten;
+            return DeepClusteringTransformer.Load(env, version, ctx.Reader, name => ReadStream(ctx, name));
+        }
+    }
+
+    /// <summary>Called by ML.NET's ComponentCatalog for <see cref="PixelLoaderSignature"/>.</summary>
+    internal static class PixelLoader
+    {
+        internal static ImagePixelLoadingTransformer Create(IHostEnvironment env, ModelLoadContext ctx)
+        {
+            ctx.CheckAtModel(PixelLoaderVersion());
+            return ImagePixelLoadingTransformer.Load(env, ctx.Reader);
+        }
     }
 
     private static byte[] ReadStream(ModelLoadContext ctx, string name)

@@ -4,9 +4,11 @@ using Microsoft.ML.Data;
 namespace MLNet.DeepClustering;
 
 /// <summary>
-/// The lazy result of <see cref="DeepClusteringTransformer.Transform"/>. A cursor scores rows in batches: a second,
-/// feature-only cursor over the source reads ahead up to one batch of images, while the main cursor serves the
-/// passed-through columns of the current row. The source is read in its own (unshuffled) order by both.
+/// The lazy result of <see cref="DeepClusteringTransformer.Transform"/>. Each cursor reads the source through one
+/// cursor: when the model's outputs are requested it reads up to one batch of rows ahead, scores their images in one
+/// network call, and serves the passed-through columns from copies (<see cref="BufferedRow"/>). When a requested
+/// pass-through column holds values that cannot be copied (an image object), it scores one row at a time instead.
+/// The source is read in its own (unshuffled) order.
 /// </summary>
 internal sealed class ClusteringDataView : IDataView
 {
@@ -39,34 +41,39 @@ internal sealed class ClusteringDataView : IDataView
         private readonly ClusteringDataView _parent;
         private readonly ScoredColumns _columns;
         private readonly DataViewRowCursor _input;
-        private readonly DataViewRowCursor? _lookahead;
         private readonly ValueGetter<VBuffer<float>>? _imageGetter;
         private readonly ScoredBatch? _batch;
+        private readonly BufferedRow? _buffered;
         private VBuffer<float> _image;
+        private long _position = -1;
         private bool _disposed;
 
         public Cursor(ClusteringDataView parent, IEnumerable<DataViewSchema.Column> columnsNeeded)
         {
             _parent = parent;
             _columns = new ScoredColumns(parent._source.Schema, parent.Schema, columnsNeeded);
-            _input = parent._source.GetRowCursor(_columns.ActiveInputs);
-            if (_columns.AnyOutputActive)
+            if (!_columns.AnyOutputActive)
             {
-                var feature = parent._source.Schema[parent._featureIndex];
-                _lookahead = parent._source.GetRowCursor(new[] { feature });
-                _imageGetter = _lookahead.GetGetter<VBuffer<float>>(feature);
-                _batch = new ScoredBatch(parent._model, feature.Name, DeepClusteringTransformer.InferenceBatchSize) { Current = -1 };
+                _input = parent._source.GetRowCursor(_columns.ActiveInputs);
+                _columns.Bind(_input, null, static () => { });
+                return;
             }
-            _columns.Bind(_input, _batch, static () => { });
+            var feature = parent._source.Schema[parent._featureIndex];
+            _input = parent._source.GetRowCursor(_columns.ActiveInputs.Append(feature).Distinct());
+            _imageGetter = _input.GetGetter<VBuffer<float>>(feature);
+            _buffered = BufferedRow.TryCreate(_input, _columns.ActiveInputs, DeepClusteringTransformer.InferenceBatchSize);
+            int capacity = _buffered == null ? 1 : DeepClusteringTransformer.InferenceBatchSize;
+            _batch = new ScoredBatch(parent._model, feature.Name, capacity) { Current = -1 };
+            _columns.Bind(_buffered ?? (DataViewRow)_input, _batch, static () => { });
         }
 
         public override DataViewSchema Schema => _parent.Schema;
 
-        public override long Position => _input.Position;
+        public override long Position => _batch == null ? _input.Position : _position;
 
         public override long Batch => _input.Batch;
 
-        public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
+        public override ValueGetter<DataViewRowId> GetIdGetter() => _buffered?.GetIdGetter() ?? _input.GetIdGetter();
 
         public override bool IsColumnActive(DataViewSchema.Column column) => _columns.IsActive(column);
 
@@ -74,29 +81,37 @@ internal sealed class ClusteringDataView : IDataView
 
         public override bool MoveNext()
         {
-            if (_disposed || !_input.MoveNext())
+            if (_disposed)
                 return false;
-            if (_batch != null)
+            if (_batch == null)
+                return _input.MoveNext();
+            _batch.Current++;
+            if (_batch.Current >= _batch.Count && !FillBatch())
+                return false;
+            _position++;
+            if (_buffered != null)
             {
-                _batch.Current++;
-                if (_batch.Current >= _batch.Count)
-                    FillBatch();
+                _buffered.Slot = _batch.Current;
+                _buffered.RowPosition = _position;
             }
             return true;
         }
 
-        private void FillBatch()
+        /// <summary>Reads and scores the next batch of rows; false at the end of the source.</summary>
+        private bool FillBatch()
         {
             int count = 0;
-            while (count < _batch!.Capacity && _lookahead!.MoveNext())
+            while (count < _batch!.Capacity && _input.MoveNext())
             {
                 _imageGetter!(ref _image);
-                _batch.SetPixels(count, _image, _lookahead.Position);
+                _batch.SetPixels(count, _image, _input.Position);
+                _buffered?.Fill(count);
                 count++;
             }
             if (count == 0)
-                throw new InvalidOperationException("The source data view returned fewer rows to the feature cursor than to the main cursor.");
+                return false;
             _batch.Score(count);
+            return true;
         }
 
         protected override void Dispose(bool disposing)
@@ -104,10 +119,7 @@ internal sealed class ClusteringDataView : IDataView
             if (_disposed)
                 return;
             if (disposing)
-            {
                 _input.Dispose();
-                _lookahead?.Dispose();
-            }
             _disposed = true;
             base.Dispose(disposing);
         }

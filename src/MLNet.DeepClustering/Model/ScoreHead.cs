@@ -50,12 +50,15 @@ internal sealed class ScoreHead
     public Tensor Score(Tensor embedding, Tensor matrix)
     {
         using var scope = NewDisposeScope();
-        // Scalars are cached: TorchSharp does not keep implicit Scalar temporaries alive during native calls, and
-        // several PredictionEngines may score on different threads while others allocate (see CollectionPause).
+        // Every Scalar is a cached static one: TorchSharp does not keep implicit Scalar temporaries alive during native
+        // calls, and PredictionEngines score on several threads while others allocate and collect (see CollectionPause).
+        // The overloads that create one behind the call are avoided: add_(Scalar) and add(Tensor) pass an alpha of 1,
+        // square() is pow(2), and the + operator is add(Tensor). Squares are products and sub takes no Scalar.
         Tensor score = Kind switch
         {
-            ScoreKind.CosineDistanceToPrototypes => embedding.matmul(matrix.t()).neg_().add_(One),
-            _ => (embedding.square().sum(1, keepdim: true) - embedding.matmul(matrix.t()).mul_(Two) + matrix.square().sum(1).unsqueeze(0)).clamp_min(Zero),
+            ScoreKind.CosineDistanceToPrototypes => embedding.matmul(matrix.t()).neg_().add_(One, One),
+            _ => embedding.mul(embedding).sum(1, keepdim: true).sub(embedding.matmul(matrix.t()).mul_(Two))
+                .add_(matrix.mul(matrix).sum(1).unsqueeze(0), One).clamp_min_(Zero),
         };
         return score.MoveToOuterDisposeScope();
     }

@@ -12,18 +12,10 @@ public sealed class ImagePipelineTests
     [DataRow("JULE")]
     public void LoadResizeGrayscaleExtractThenClusterPngFiles(string method)
     {
-        string folder = Path.Combine(Path.GetTempPath(), "dc-png-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(folder);
-        try
+        using var images = new TestImages();
         {
             var digits = SampleDigits.Take(240);
-            var rows = new List<ImageFile>();
-            for (int i = 0; i < digits.Count; i++)
-            {
-                string path = Path.Combine(folder, $"digit{i:D4}.png");
-                WritePng(digits[i].Features, 28, 28, path);
-                rows.Add(new ImageFile { ImagePath = path, Label = digits[i].Label });
-            }
+            var rows = images.WriteDigits(240).Select((path, i) => new ImageFile { ImagePath = path, Label = digits[i].Label }).ToList();
 
             var mlContext = new MLContext(seed: 1);
             var files = mlContext.Data.LoadFromEnumerable(rows);
@@ -50,23 +42,6 @@ public sealed class ImagePipelineTests
             Assert.IsTrue(labels.All(l => l >= 1 && l <= 10));
             dac.Dispose();
         }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-    }
-
-    internal static void WritePng(float[] gray, int width, int height, string path)
-    {
-        var bgra = new byte[width * height * 4];
-        for (int i = 0; i < width * height; i++)
-        {
-            byte v = (byte)Math.Round(Math.Clamp(gray[i], 0, 1) * 255);
-            bgra[4 * i] = bgra[4 * i + 1] = bgra[4 * i + 2] = v;
-            bgra[4 * i + 3] = 255;
-        }
-        using var image = MLImage.CreateFromPixels(width, height, MLPixelFormat.Bgra32, bgra);
-        image.Save(path);
     }
 
     private sealed class ImageFile

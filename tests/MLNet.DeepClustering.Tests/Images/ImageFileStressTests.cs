@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.ML;
 
 namespace MLNet.DeepClustering.Tests.Images;
@@ -39,25 +38,11 @@ public sealed class ImageFileStressTests
         File.WriteAllLines(list, paths);
         (model.LastTransformer as IDisposable)?.Dispose();
 
-        var (exitCode, output) = RunLoadCheck("stress", zip, list, Seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "2", "2");
+        var (exitCode, output) = LoadCheckProcess.Run("stress", zip, list, Seconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "2", "2");
 
         Assert.AreEqual(0, exitCode, $"the stress process failed (exit code {exitCode}; 134 is a glibc abort, 139 SIGSEGV):\n{output}");
         var passes = int.Parse(output.Split("passes ")[1].Split(',')[0]);
         Assert.IsGreaterThanOrEqualTo(3, passes, output);
-    }
-
-    private static (int ExitCode, string Output) RunLoadCheck(params string[] args)
-    {
-        string loader = Path.Combine(AppContext.BaseDirectory, "MLNet.DeepClustering.LoadCheck.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(loader);
-        foreach (string arg in args)
-            start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        Assert.IsTrue(process.WaitForExit(180_000), "the stress process timed out");
-        return (process.ExitCode, stdout + stderr.Result);
     }
 
     private sealed class ImageFile

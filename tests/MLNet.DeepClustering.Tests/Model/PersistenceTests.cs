@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -28,15 +27,8 @@ public sealed class PersistenceTests
             mlContext.Model.Save(model, data.Schema, zip);
             var expected = Score(model.Transform(data));
 
-            string loader = Path.Combine(AppContext.BaseDirectory, "MLNet.DeepClustering.LoadCheck.dll");
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (string arg in new[] { loader, zip, Rows.ToString(), output })
-                start.ArgumentList.Add(arg);
-            using var process = Process.Start(start)!;
-            string stdout = process.StandardOutput.ReadToEnd();
-            string stderr = process.StandardError.ReadToEnd();
-            Assert.IsTrue(process.WaitForExit(120_000), "the loader process timed out");
-            Assert.AreEqual(0, process.ExitCode, $"loader failed: {stdout}\n{stderr}");
+            var (exitCode, log) = LoadCheckProcess.Run(zip, Rows.ToString(), output);
+            Assert.AreEqual(0, exitCode, $"loader failed: {log}");
 
             byte[] actual = File.ReadAllBytes(output);
             CollectionAssert.AreEqual(expected, actual, "PredictedLabel, Score and Embedding must be bit-identical after Load in a new process.");

@@ -30,8 +30,8 @@ internal static class NetworkTiming
         var results = new List<NetworkResult>();
         foreach (var (kind, outputs, width, batch) in Networks)
         {
-            TorchRuntime.Seed(1);
-            using var network = new NetworkSpec(kind, shape, outputs, width).Build();
+            using var network = TorchRuntime.BuildNetwork(new NetworkSpec(kind, shape, outputs, width), seed: 1, out var generator);
+            generator.Dispose();
             using var optimizer = kind == JuleNetwork.KindName
                 ? optim.SGD(network.parameters(), 0.01, 0.9, weight_decay: 5e-5)
                 : (optim.Optimizer)optim.RMSProp(network.parameters(), 1e-3);

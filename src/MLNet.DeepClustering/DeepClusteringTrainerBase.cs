@@ -15,14 +15,22 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
     private readonly IHost _host;
     private readonly DeepClusteringTrainerOptions _options;
 
+    /// <summary>Checks <paramref name="options"/> and keeps a copy of them: changing the options object after the
+    /// trainer was created changes nothing.</summary>
     private protected DeepClusteringTrainerBase(IHostEnvironment env, string name, DeepClusteringTrainerOptions options)
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(options);
         _host = env.Register(name);
-        _options = options;
+        _options = options.Snapshot();
+        options = _options;
         if (string.IsNullOrWhiteSpace(options.FeatureColumnName))
             throw new ArgumentException("FeatureColumnName must be a column name.", nameof(options));
+        var outputs = new[] { options.PredictedLabelColumnName, options.ScoreColumnName, options.EmbeddingColumnName };
+        if (outputs.Any(string.IsNullOrWhiteSpace))
+            throw new ArgumentException("PredictedLabelColumnName, ScoreColumnName and EmbeddingColumnName must be column names.", nameof(options));
+        if (outputs.Distinct(StringComparer.Ordinal).Count() != 3)
+            throw new ArgumentException($"PredictedLabelColumnName, ScoreColumnName and EmbeddingColumnName must differ; got '{string.Join("', '", outputs)}'.", nameof(options));
         if (options.NumberOfClusters < 2)
             throw new ArgumentOutOfRangeException(nameof(options), options.NumberOfClusters, "NumberOfClusters must be at least 2.");
         if (options.ImageChannels <= 0 || options.ImageHeight <= 0 || options.ImageWidth <= 0)
@@ -33,6 +41,11 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
         if (device != "cpu" && device != "cuda" && !(device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(device[5..], out _)))
             throw new ArgumentOutOfRangeException(nameof(options), options.Device, "Device must be \"cpu\", \"cuda\" or \"cuda:N\".");
     }
+
+    /// <summary>The trainer's own copy of the options it was created with.</summary>
+    private protected DeepClusteringTrainerOptions TrainerOptions => _options;
+
+    private OutputColumnNames Outputs => new(_options.PredictedLabelColumnName, _options.ScoreColumnName, _options.EmbeddingColumnName);
 
     /// <summary>Option check: throws <see cref="ArgumentOutOfRangeException"/> naming the value when the condition fails.</summary>
     private protected static void Require(bool condition, object value, string message)
@@ -53,12 +66,13 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
         ArgumentNullException.ThrowIfNull(inputSchema);
         SchemaChecks.CheckImageColumn(inputSchema, _options.FeatureColumnName);
         var columns = inputSchema.ToDictionary(c => c.Name);
-        foreach (var column in OutputSchema.Shape(_options.NumberOfClusters))
+        foreach (var column in OutputSchema.Shape(Outputs))
             columns[column.Name] = column;
         return new SchemaShape(columns.Values);
     }
 
-    /// <summary>Trains on every row of <paramref name="input"/>.</summary>
+    /// <summary>Trains on every row of <paramref name="input"/>. Torch's thread count is set for the Fit and put back
+    /// when it ends, also when it throws or is canceled.</summary>
     public DeepClusteringTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -66,23 +80,31 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
         var shape = ImageShape.Resolve(column.Name, (VectorDataViewType)column.Type, _options.ImageChannels, _options.ImageHeight, _options.ImageWidth);
         var device = TorchRuntime.ResolveDevice(_options.Device);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        TorchRuntime.SetThreads(_options.NumberOfThreads);
         int seed = _options.Seed ?? _host.Rand.Next();
-
-        using var channel = _host.Start(MethodName);
-        var data = TrainingData.Read(input, column, shape, () => TrainingSession.ThrowIfCanceled(_host));
-        if (data.Count < _options.NumberOfClusters)
-            throw new ArgumentException(
-                $"{MethodName} needs at least NumberOfClusters = {_options.NumberOfClusters} images; column '{column.Name}' has {data.Count} rows.", nameof(input));
-        var session = new TrainingSession(_host, channel, device, seed, data);
-        channel.Info($"{MethodName}: {data.Count} images of {shape}, k = {_options.NumberOfClusters}, device {device}, seed {seed}, " +
-                     $"{torch.get_num_threads()} torch threads{(TorchRuntime.AllocatorTuned ? ", glibc malloc thresholds raised" : "")}.");
-        TorchRuntime.Seed(seed);
-        var model = TrainCore(session);
-        var statistics = new TrainingStatistics(data.Count, session.EpochsRun, session.ImagesTrained, session.TrainingSeconds,
-            session.ClusteringClock.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds, torch.get_num_threads());
-        channel.Info($"{MethodName}: fit {statistics.TotalSeconds:F1} s: network training {statistics.NetworkTrainingSeconds:F1} s " +
-                     $"({statistics.Epochs} epochs, {statistics.TrainingImagesPerSecond:F0} images/s), clustering {statistics.ClusteringSeconds:F1} s.");
-        return new DeepClusteringTransformer(_host, MethodName, column.Name, model, device.ToString()) { TrainingStatistics = statistics };
+        int threadsBefore = TorchRuntime.SetThreads(_options.NumberOfThreads);
+        try
+        {
+            using var channel = _host.Start(MethodName);
+            var data = TrainingData.Read(input, column, shape, () => TrainingSession.ThrowIfCanceled(_host));
+            if (data.Count < _options.NumberOfClusters)
+                throw new ArgumentException(
+                    $"{MethodName} needs at least NumberOfClusters = {_options.NumberOfClusters} images; column '{column.Name}' has {data.Count} rows.", nameof(input));
+            if (PixelValues.RangeWarning(column.Name, data.Min, data.Max) is { } warning)
+                channel.Warning(warning);
+            using var session = new TrainingSession(_host, channel, device, seed, data);
+            channel.Info($"{MethodName}: {data.Count} images of {shape}, k = {_options.NumberOfClusters}, device {device}, seed {seed}, " +
+                         $"{torch.get_num_threads()} torch threads{(TorchRuntime.AllocatorTuned ? ", glibc malloc thresholds raised" : "")}.");
+            var network = TrainCore(session);
+            var statistics = new TrainingStatistics(data.Count, session.EpochsRun, session.ImagesTrained, session.TrainingSeconds,
+                session.ClusteringClock.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds, torch.get_num_threads());
+            channel.Info($"{MethodName}: fit {statistics.TotalSeconds:F1} s: network training {statistics.NetworkTrainingSeconds:F1} s " +
+                         $"({statistics.Epochs} epochs, {statistics.TrainingImagesPerSecond:F0} images/s), clustering {statistics.ClusteringSeconds:F1} s.");
+            var model = new DeepClusteringModelParameters(MethodName, network, device.ToString());
+            return new DeepClusteringTransformer(_host, model, column.Name, Outputs) { TrainingStatistics = statistics };
+        }
+        finally
+        {
+            TorchRuntime.RestoreThreads(threadsBefore);
+        }
     }
 }

@@ -21,7 +21,21 @@ public abstract class DeepClusteringTrainerOptions
     /// <value>The default value is "cpu".</value></summary>
     public string Device { get; set; } = "cpu";
 
-    /// <summary>Torch intra-op threads for training (set process-wide when Fit starts). Null uses one per core.
+    /// <summary>Name of the output column with the cluster, Key&lt;UInt32, k&gt;. Give each trainer its own names to have
+    /// several in one pipeline.
+    /// <value>The default value is "PredictedLabel".</value></summary>
+    public string PredictedLabelColumnName { get; set; } = DeepClusteringColumnNames.PredictedLabel;
+
+    /// <summary>Name of the output column with the k distance-like scores.
+    /// <value>The default value is "Score".</value></summary>
+    public string ScoreColumnName { get; set; } = DeepClusteringColumnNames.Score;
+
+    /// <summary>Name of the output column with the learned representation.
+    /// <value>The default value is "Embedding".</value></summary>
+    public string EmbeddingColumnName { get; set; } = DeepClusteringColumnNames.Embedding;
+
+    /// <summary>Torch intra-op threads for training: set when Fit starts (libtorch's setting is process-wide) and put
+    /// back when it ends. Null uses one per core.
     /// <value>The default value is null.</value></summary>
     public int? NumberOfThreads { get; set; }
 
@@ -36,4 +50,7 @@ public abstract class DeepClusteringTrainerOptions
     /// <summary>Image width, when the feature column does not carry (C, H, W) dimensions.
     /// <value>The default value is null.</value></summary>
     public int? ImageWidth { get; set; }
+
+    /// <summary>A copy of these options (every member is a value or a string).</summary>
+    internal DeepClusteringTrainerOptions Snapshot() => (DeepClusteringTrainerOptions)MemberwiseClone();
 }

@@ -32,7 +32,8 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
 
     internal DacTrainer(IHostEnvironment env, Options options) : base(env, nameof(DacTrainer), options)
     {
-        _options = options;
+        _options = (Options)TrainerOptions;
+        options = _options;
         Require(options.MaxEpochs >= 1, options.MaxEpochs, "MaxEpochs must be at least 1.");
         Require(options.BatchSize >= 2, options.BatchSize, "BatchSize must be at least 2.");
         Require(options.LearningRate > 0 && float.IsFinite(options.LearningRate), options.LearningRate, "LearningRate must be positive.");
@@ -53,8 +54,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         int k = _options.NumberOfClusters, n = session.Data.Count;
         var ch = session.Channel;
         var spec = new NetworkSpec(DacNetwork.KindName, session.Data.Shape, k, _options.NetworkWidth);
-        var network = spec.Build();
-        network.to(session.Device);
+        var network = session.BuildNetwork(spec);
         using var optimizer = optim.RMSProp(network.parameters(), _options.LearningRate);
         double totalSteps = (double)_options.MaxEpochs * ((n + _options.BatchSize - 1) / _options.BatchSize);
         var learningRate = optim.lr_scheduler.LambdaLR(optimizer, step => Math.Max(FinalLearningRateFraction, 1 - step / totalSteps));
@@ -75,7 +75,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
                 // With augmentation, each batch is trained together with a jittered copy of itself. Pairs are selected
                 // on the label features of the clean images (an image and its copy are always "similar"), so the
                 // network learns that a digit and its jittered copy belong together.
-                var labelFeatures = network.call(_options.Augment ? cat(new[] { x, Augmentation.RandomAffine(x) }) : x);
+                var labelFeatures = network.call(_options.Augment ? cat(new[] { x, Augmentation.RandomAffine(x, session.Generator) }) : x);
                 Tensor? selection = null;
                 if (_options.Augment)
                 {

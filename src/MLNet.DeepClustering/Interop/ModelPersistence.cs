@@ -13,8 +13,9 @@ namespace MLNet.DeepClustering.Interop;
 /// <summary>
 /// Bridges ML.NET's model repository (non-public <see cref="ModelSaveContext"/> / <see cref="ModelLoadContext"/>
 /// members) to plain <see cref="BinaryWriter"/> / <see cref="BinaryReader"/> callbacks. The formats themselves are
-/// documented and versioned next to the code that writes them: <c>Model/ModelFormat.cs</c> (the clustering
-/// transformer) and <see cref="ImagePixelLoadingTransformer.Settings"/> (the image pixel loader).
+/// documented and versioned next to the code that writes them: <see cref="DeepClusteringTransformer"/> and
+/// <see cref="DeepClusteringModelParameters"/> (the clustering transformer) and
+/// <see cref="ImagePixelLoadingTransformer.Settings"/> (the image pixel loader).
 /// </summary>
 internal static class ModelPersistence
 {
@@ -32,8 +33,8 @@ internal static class ModelPersistence
 
     private const uint PixelVersion = 0x00010001;
 
-    private static VersionInfo ClusteringVersion() => Version(ModelSignature, ModelFormat.VersionWritten,
-        ModelFormat.VersionReadable, ModelFormat.VersionWeCanReadBack, LoaderSignature);
+    private static VersionInfo ClusteringVersion() => Version(ModelSignature, DeepClusteringTransformer.VersionWritten,
+        DeepClusteringTransformer.VersionReadable, DeepClusteringTransformer.VersionWeCanReadBack, LoaderSignature);
 
     private static VersionInfo PixelLoaderVersion() => Version(PixelModelSignature, PixelVersion, PixelVersion, PixelVersion, PixelLoaderSignature);
 
@@ -68,7 +69,8 @@ internal static class ModelPersistence
         {
             ctx.CheckAtModel(ClusteringVersion());
             uint version = ctx.Header.ModelVerWritten;
-            return DeepClusteringTransformer.Load(env, version, ctx.Reader, name => ReadStream(ctx, name));
+            string entry = string.IsNullOrEmpty(ctx.Directory) ? LoaderSignature : ctx.Directory;
+            return DeepClusteringTransformer.Load(env, version, ctx.Reader, name => ReadStream(ctx, name), entry);
         }
     }
 

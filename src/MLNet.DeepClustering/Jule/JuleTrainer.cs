@@ -31,7 +31,8 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
 
     internal JuleTrainer(IHostEnvironment env, Options options) : base(env, nameof(JuleTrainer), options)
     {
-        _options = options;
+        _options = (Options)TrainerOptions;
+        options = _options;
         Require(options.NeighborCount >= 1, options.NeighborCount, "NeighborCount must be at least 1.");
         Require(options.SigmaScale > 0 && double.IsFinite(options.SigmaScale), options.SigmaScale, "SigmaScale must be positive.");
         Require(options.NeighborClusterCount >= 1, options.NeighborClusterCount, "NeighborClusterCount must be at least 1.");
@@ -70,8 +71,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         ch.Info($"JULE: {engine.ClusterCount} initial clusters from 1-NN chains on pixels ({graphClock.Elapsed.TotalSeconds:F1} s).");
 
         var spec = new NetworkSpec(JuleNetwork.KindName, data.Shape, d, Jule.JuleDefaults.NetworkWidth);
-        var network = spec.Build();
-        network.to(session.Device);
+        var network = session.BuildNetwork(spec);
         using var optimizer = optim.SGD(network.parameters(), _options.LearningRate, _options.Momentum, weight_decay: _options.WeightDecay);
         var schedule = optim.lr_scheduler.LambdaLR(optimizer, step => Math.Pow(1 + 1e-4 * step, -0.75));
 
@@ -129,7 +129,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             var result = session.RunEpoch(network, optimizer, order, _options.BatchSize, (x, indices) =>
             {
                 var batchLabels = labelTensor.index_select(0, tensor(indices.Select(i => (long)i).ToArray(), device: session.Device));
-                var input = _options.Augment ? Augmentation.RandomAffine(x) : x;
+                var input = _options.Augment ? Augmentation.RandomAffine(x, session.Generator) : x;
                 return JuleTripletLoss.Compute(network.call(input), batchLabels, _options.NeighborClusterCount, _options.Gamma, _options.Margin, out _);
             }, () => schedule.step());
             loss = result.MeanLoss;

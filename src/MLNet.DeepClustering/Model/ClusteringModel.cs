@@ -12,6 +12,7 @@ internal sealed class ClusteringModel : IDisposable
 {
     private readonly nn.Module<Tensor, Tensor> _network;
     private readonly Tensor _headMatrix;
+    private bool _disposed;
 
     public ClusteringModel(NetworkSpec spec, nn.Module<Tensor, Tensor> network, ScoreHead head, Device device)
     {
@@ -41,8 +42,7 @@ internal sealed class ClusteringModel : IDisposable
     /// <summary>Rebuilds a model from its spec, head and saved weights.</summary>
     public static ClusteringModel FromWeights(NetworkSpec spec, ScoreHead head, byte[] weights, Device device)
     {
-        TorchRuntime.EnsureInitialized();
-        var network = spec.Build();
+        var network = TorchRuntime.BuildNetwork(spec);
         using (var stream = new MemoryStream(weights, writable: false))
             network.load(stream);
         return new ClusteringModel(spec, network, head, device);
@@ -62,6 +62,7 @@ internal sealed class ClusteringModel : IDisposable
     /// </summary>
     public void Predict(float[] pixels, int rows, float[] embedding, float[] scores, uint[] labels)
     {
+        ObjectDisposedException.ThrowIf(_disposed, typeof(DeepClusteringTransformer));
         if (rows <= 0)
             return;
         using var scope = NewDisposeScope();
@@ -87,6 +88,9 @@ internal sealed class ClusteringModel : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         _headMatrix.Dispose();
         _network.Dispose();
     }

@@ -20,23 +20,23 @@ internal static class OutputSchema
 
     public static DataViewType EmbeddingType(int dimension) => new VectorDataViewType(NumberDataViewType.Single, dimension);
 
-    /// <summary>The input schema plus PredictedLabel, Score and Embedding (hiding input columns of the same names).</summary>
-    public static DataViewSchema Build(DataViewSchema input, int clusters, int dimension)
+    /// <summary>The input schema plus the PredictedLabel, Score and Embedding columns (hiding input columns of the same names).</summary>
+    public static DataViewSchema Build(DataViewSchema input, OutputColumnNames names, int clusters, int dimension)
     {
         var builder = new DataViewSchema.Builder();
         builder.AddColumns(input);
-        builder.AddColumn(DeepClusteringColumnNames.PredictedLabel, PredictedLabelType(clusters), ScoreAnnotations("PredictedLabel"));
-        builder.AddColumn(DeepClusteringColumnNames.Score, ScoreType(clusters), ScoreAnnotations("Score"));
-        builder.AddColumn(DeepClusteringColumnNames.Embedding, EmbeddingType(dimension));
+        builder.AddColumn(names.PredictedLabel, PredictedLabelType(clusters), ScoreAnnotations("PredictedLabel"));
+        builder.AddColumn(names.Score, ScoreType(clusters), ScoreAnnotations("Score"));
+        builder.AddColumn(names.Embedding, EmbeddingType(dimension));
         return builder.ToSchema();
     }
 
     /// <summary>The same columns as <see cref="SchemaShape"/> entries, for <c>GetOutputSchema(SchemaShape)</c>.</summary>
-    public static IEnumerable<SchemaShape.Column> Shape(int clusters)
+    public static IEnumerable<SchemaShape.Column> Shape(OutputColumnNames names)
     {
-        yield return Interop.MLNetInternals.MakeColumn(DeepClusteringColumnNames.PredictedLabel, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, isKey: true);
-        yield return Interop.MLNetInternals.MakeColumn(DeepClusteringColumnNames.Score, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, isKey: false);
-        yield return Interop.MLNetInternals.MakeColumn(DeepClusteringColumnNames.Embedding, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, isKey: false);
+        yield return Interop.MLNetInternals.MakeColumn(names.PredictedLabel, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, isKey: true);
+        yield return Interop.MLNetInternals.MakeColumn(names.Score, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, isKey: false);
+        yield return Interop.MLNetInternals.MakeColumn(names.Embedding, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, isKey: false);
     }
 
     // The same score annotations ML.NET's clustering scorer writes, so evaluators recognise the columns.

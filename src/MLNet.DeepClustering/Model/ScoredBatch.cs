@@ -35,7 +35,7 @@ internal sealed class ScoredBatch
     /// <summary>Index of the current row inside the batch; the getters read this row.</summary>
     public int Current { get; set; }
 
-    /// <summary>Copies one image into slot <paramref name="slot"/>, rejecting a wrong size or a non-finite value.</summary>
+    /// <summary>Copies one image into slot <paramref name="slot"/>, rejecting a wrong size or a value <see cref="PixelValues"/> refuses.</summary>
     public void SetPixels(int slot, in VBuffer<float> image, long position)
     {
         int size = _model.Shape.Size;
@@ -44,12 +44,7 @@ internal sealed class ScoredBatch
                 $"Feature column '{_featureColumn}' row {position}: expected {size} values ({_model.Shape} image), got {image.Length}.");
         var destination = _pixels.AsSpan(slot * size, size);
         image.CopyTo(destination);
-        for (int i = 0; i < destination.Length; i++)
-        {
-            if (!float.IsFinite(destination[i]))
-                throw new InvalidOperationException(
-                    $"Feature column '{_featureColumn}' row {position}: value {destination[i]} at index {i}; pixel values must be finite.");
-        }
+        PixelValues.Check(destination, _featureColumn, position);
     }
 
     /// <summary>Runs the model on slots 0..count-1.</summary>

@@ -2,21 +2,22 @@ using static TorchSharp.torch;
 
 namespace MLNet.DeepClustering.Torch;
 
-/// <summary>Random affine jitter of a batch (rotation, zoom, shift) in one batched grid sample, from torch's seeded generator.</summary>
+/// <summary>Random affine jitter of a batch (rotation, zoom, shift) in one batched grid sample.</summary>
 internal static class Augmentation
 {
     /// <param name="images">[B, C, H, W].</param>
+    /// <param name="generator">The Fit's own CPU generator (the random values are drawn on the CPU, then moved).</param>
     /// <param name="maxDegrees">Largest rotation either way.</param>
     /// <param name="maxZoom">Largest relative zoom either way (0.1 = 90% to 110%).</param>
     /// <param name="maxShift">Largest shift either way as a fraction of the side.</param>
-    public static Tensor RandomAffine(Tensor images, float maxDegrees = 10f, float maxZoom = 0.1f, float maxShift = 0.1f)
+    public static Tensor RandomAffine(Tensor images, Generator generator, float maxDegrees = 10f, float maxZoom = 0.1f, float maxShift = 0.1f)
     {
         using var scope = NewDisposeScope();
         long b = images.shape[0];
         var device = images.device;
-        var angle = (rand(b, device: device) * 2f - 1f) * (maxDegrees * MathF.PI / 180f);
-        var scale = 1f + (rand(b, device: device) * 2f - 1f) * maxZoom;
-        var shift = (rand(b, 2, device: device) * 2f - 1f) * (2f * maxShift);
+        var angle = (rand(b, generator: generator).to(device) * 2f - 1f) * (maxDegrees * MathF.PI / 180f);
+        var scale = 1f + (rand(b, generator: generator).to(device) * 2f - 1f) * maxZoom;
+        var shift = (rand(b, 2, generator: generator).to(device) * 2f - 1f) * (2f * maxShift);
         var cos = angle.cos() / scale;
         var sin = angle.sin() / scale;
         var theta = stack(new[] { cos, -sin, shift[.., 0], sin, cos, shift[.., 1] }, 1).reshape(b, 2, 3);

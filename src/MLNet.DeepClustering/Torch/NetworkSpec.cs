@@ -21,7 +21,8 @@ internal sealed record NetworkSpec(string Kind, ImageShape Input, int OutputSize
     /// <summary>Whether <paramref name="channels"/> is a convolution width libtorch's CPU kernels handle reliably.</summary>
     public static bool IsReliableWidth(int channels) => channels >= ChannelMultiple && channels % ChannelMultiple == 0;
 
-    /// <summary>Builds a freshly initialised network (the global torch seed decides the initial weights).</summary>
+    /// <summary>Builds a freshly initialised network (torch's global generator decides the initial weights); call it
+    /// through <see cref="TorchRuntime.BuildNetwork(NetworkSpec, int, out Generator)"/>.</summary>
     public nn.Module<Tensor, Tensor> Build() => Kind switch
     {
         DacNetwork.KindName => new DacNetwork(this),

@@ -3,7 +3,7 @@ using TorchSharp;
 
 namespace MLNet.DeepClustering.Torch;
 
-/// <summary>Process-wide torch setup, device selection and seeding.</summary>
+/// <summary>Process-wide torch setup, thread count, device selection and network construction.</summary>
 internal static class TorchRuntime
 {
     private static readonly object Gate = new();
@@ -33,13 +33,23 @@ internal static class TorchRuntime
         }
     }
 
-    /// <summary>Sets torch's intra-op threads: <paramref name="threads"/>, or one per core when null.</summary>
-    public static void SetThreads(int? threads)
+    /// <summary>Sets torch's intra-op threads to <paramref name="threads"/>, or one per core when null, and returns the
+    /// previous count for <see cref="RestoreThreads"/>. The setting is process-wide in libtorch.</summary>
+    public static int SetThreads(int? threads)
     {
         EnsureInitialized();
+        int previous = torch.get_num_threads();
         int wanted = threads ?? Environment.ProcessorCount;
-        if (torch.get_num_threads() != wanted)
+        if (previous != wanted)
             torch.set_num_threads(wanted);
+        return previous;
+    }
+
+    /// <summary>Puts back the thread count <see cref="SetThreads"/> returned.</summary>
+    public static void RestoreThreads(int previous)
+    {
+        if (torch.get_num_threads() != previous)
+            torch.set_num_threads(previous);
     }
 
     /// <summary>Name of the environment variable that, set to 0, leaves glibc's allocator settings alone.</summary>
@@ -95,12 +105,34 @@ internal static class TorchRuntime
         throw new ArgumentOutOfRangeException(nameof(device), device, "Device must be \"cpu\", \"cuda\" or \"cuda:N\".");
     }
 
-    /// <summary>Seeds torch's global generators (CPU and CUDA).</summary>
-    public static void Seed(int seed)
+    /// <summary>
+    /// Builds a freshly initialised network from <paramref name="seed"/>, and returns with it a CPU generator that
+    /// continues the same random stream, for everything random the Fit draws afterwards. Module constructors draw
+    /// their initial weights from torch's global generator, so construction is the only step that touches it: it runs
+    /// under a process-wide lock, with the global generator seeded first, and nothing else draws from that generator.
+    /// Two Fits at once therefore get the same weights and the same stream as one Fit alone.
+    /// </summary>
+    public static torch.nn.Module<torch.Tensor, torch.Tensor> BuildNetwork(NetworkSpec spec, int seed, out torch.Generator generator)
     {
         EnsureInitialized();
-        torch.random.manual_seed(seed);
-        if (torch.cuda.is_available())
-            torch.cuda.manual_seed_all(seed);
+        lock (NetworkGate)
+        {
+            torch.random.manual_seed(seed);
+            var network = spec.Build();
+            using var state = torch.random.get_rng_state();
+            generator = new torch.Generator(0, torch.CPU);
+            generator.set_state(state);
+            return network;
+        }
     }
+
+    /// <summary>Builds a network whose weights are loaded next (the initial values do not matter).</summary>
+    public static torch.nn.Module<torch.Tensor, torch.Tensor> BuildNetwork(NetworkSpec spec)
+    {
+        EnsureInitialized();
+        lock (NetworkGate)
+            return spec.Build();
+    }
+
+    private static readonly object NetworkGate = new();
 }

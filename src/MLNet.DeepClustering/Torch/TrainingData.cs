@@ -7,12 +7,20 @@ namespace MLNet.DeepClustering.Torch;
 /// <summary>The training images, read once from the feature column into one planar float array (n x C x H x W).</summary>
 internal sealed class TrainingData
 {
-    private TrainingData(float[] pixels, int count, ImageShape shape)
+    private TrainingData(float[] pixels, int count, ImageShape shape, float min, float max)
     {
         Pixels = pixels;
         Count = count;
         Shape = shape;
+        Min = min;
+        Max = max;
     }
+
+    /// <summary>Smallest pixel value read.</summary>
+    public float Min { get; }
+
+    /// <summary>Largest pixel value read.</summary>
+    public float Max { get; }
 
     public float[] Pixels { get; }
 
@@ -20,12 +28,13 @@ internal sealed class TrainingData
 
     public ImageShape Shape { get; }
 
-    /// <summary>Reads every row of <paramref name="column"/>, checking size and finiteness, honouring cancellation.</summary>
+    /// <summary>Reads every row of <paramref name="column"/>, checking size and values (<see cref="PixelValues"/>), honouring cancellation.</summary>
     public static TrainingData Read(IDataView data, DataViewSchema.Column column, ImageShape shape, Action checkCanceled)
     {
         long? known = data.GetRowCount();
         var pixels = new float[checked((int)Math.Max(1, Math.Min(known ?? 1024, int.MaxValue / shape.Size)) * shape.Size)];
         int count = 0;
+        float min = float.PositiveInfinity, max = float.NegativeInfinity;
         var buffer = default(VBuffer<float>);
         using (var cursor = data.GetRowCursor(new[] { column }))
         {
@@ -47,24 +56,12 @@ internal sealed class TrainingData
                 }
                 var row = pixels.AsSpan(count * shape.Size, shape.Size);
                 buffer.CopyTo(row);
-                int bad = IndexOfNonFinite(row);
-                if (bad >= 0)
-                    throw new InvalidOperationException(
-                        $"Feature column '{column.Name}' row {cursor.Position}: value {row[bad]} at index {bad}; pixel values must be finite.");
+                PixelValues.Check(row, column.Name, cursor.Position);
+                PixelValues.Extend(row, ref min, ref max);
                 count++;
             }
         }
-        return new TrainingData(pixels, count, shape);
-    }
-
-    private static int IndexOfNonFinite(ReadOnlySpan<float> values)
-    {
-        for (int i = 0; i < values.Length; i++)
-        {
-            if (!float.IsFinite(values[i]))
-                return i;
-        }
-        return -1;
+        return new TrainingData(pixels, count, shape, min, max);
     }
 
     /// <summary>Gathers the rows <paramref name="indices"/> into one [B, C, H, W] tensor on <paramref name="device"/>.</summary>

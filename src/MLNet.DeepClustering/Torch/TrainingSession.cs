@@ -17,9 +17,10 @@ internal readonly record struct EpochResult(double MeanLoss, int Batches, int Im
 /// random order, mini-batching, the optimizer step, cancellation and progress through the MLContext channel.
 /// A method supplies only its loss for a batch.
 /// </summary>
-internal sealed class TrainingSession
+internal sealed class TrainingSession : IDisposable
 {
     private readonly IHost _host;
+    private Generator? _generator;
 
     public TrainingSession(IHost host, IChannel channel, Device device, int seed, TrainingData data)
     {
@@ -51,8 +52,24 @@ internal sealed class TrainingSession
     /// <summary>Time a method spends clustering outside the network (JULE's graphs and merging); it starts and stops it.</summary>
     public Stopwatch ClusteringClock { get; } = new();
 
-    /// <summary>The seeded .NET generator for shuffles and sampling (torch's global generator is seeded too).</summary>
+    /// <summary>The seeded .NET generator for shuffles and sampling.</summary>
     public Random Random { get; }
+
+    /// <summary>The Fit's own torch generator (CPU), for random tensors such as augmentation; set by <see cref="BuildNetwork"/>.</summary>
+    public Generator Generator => _generator ?? throw new InvalidOperationException("The network must be built before random tensors are drawn.");
+
+    /// <summary>Builds the network from the session's seed, on the session's device, and starts the session's torch
+    /// generator where network initialisation left the seed's stream.</summary>
+    public nn.Module<Tensor, Tensor> BuildNetwork(NetworkSpec spec)
+    {
+        var network = TorchRuntime.BuildNetwork(spec, Seed, out var generator);
+        _generator?.Dispose();
+        _generator = generator;
+        network.to(Device);
+        return network;
+    }
+
+    public void Dispose() => _generator?.Dispose();
 
     /// <summary>Throws <see cref="OperationCanceledException"/> once <c>MLContext.CancelExecution()</c> was called.</summary>
     public void CheckCanceled() => ThrowIfCanceled(_host);

@@ -40,8 +40,8 @@ public sealed class ImagePixelLoadingEstimator : IEstimator<ImagePixelLoadingTra
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        if (!inputSchema.TryFindColumn(_settings.InputColumnName, out var input))
-            throw new ArgumentOutOfRangeException(nameof(inputSchema),
+        var input = inputSchema.Where(c => c.Name == _settings.InputColumnName).Select(c => (SchemaShape.Column?)c).LastOrDefault()
+            ?? throw new ArgumentOutOfRangeException(nameof(inputSchema),
                 $"Image path column '{_settings.InputColumnName}' not found in the input schema.");
         if (input.Kind != SchemaShape.Column.VectorKind.Scalar || input.ItemType is not TextDataViewType)
             throw new ArgumentOutOfRangeException(nameof(inputSchema),

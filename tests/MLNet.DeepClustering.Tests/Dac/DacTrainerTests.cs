@@ -97,16 +97,18 @@ public sealed class DacTrainerTests
     [TestMethod]
     public void SeedComesFromTheMLContextWhenNotSet()
     {
-        uint[] Run(int contextSeed)
+        float[] Run(int contextSeed)
         {
             var mlContext = new MLContext(seed: contextSeed);
             var data = SampleDigits.Load(mlContext, 150);
             var options = SampleDigits.FastDac();
             options.Seed = null;
             using var model = mlContext.Clustering.Trainers.Dac(options).Fit(data);
-            return model.Transform(data).GetColumn<uint>(DeepClusteringColumnNames.PredictedLabel).ToArray();
+            return model.Transform(data).GetColumn<float[]>(DeepClusteringColumnNames.Embedding).SelectMany(e => e).ToArray();
         }
-        CollectionAssert.AreEqual(Run(3), Run(3));
+        var three = Run(3);
+        CollectionAssert.AreEqual(three, Run(3), "the same MLContext seed gives the same model");
+        CollectionAssert.AreNotEqual(three, Run(4), "another MLContext seed gives another model");
     }
 
     [TestMethod]

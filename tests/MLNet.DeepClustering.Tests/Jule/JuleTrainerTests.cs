@@ -119,18 +119,22 @@ public sealed class JuleTrainerTests
     }
 
     [TestMethod]
-    public void CancelExecutionStopsJule()
+    public void CancelExecutionStopsJuleDuringTraining()
     {
         var mlContext = new MLContext(seed: 1);
         var data = SampleDigits.Load(mlContext, 300);
+        int epochs = 0;
         mlContext.Log += (_, e) =>
         {
-            if (e.RawMessage.StartsWith("JULE:", StringComparison.Ordinal))
+            if (e.RawMessage.StartsWith("JULE epoch", StringComparison.Ordinal) && ++epochs == 2)
                 mlContext.CancelExecution();
         };
         var options = FastJule();
         options.EpochsPerPeriod = 100;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         Assert.ThrowsExactly<OperationCanceledException>(() => mlContext.Clustering.Trainers.Jule(options).Fit(data));
+        Assert.AreEqual(2, epochs, "canceled after the second epoch of the first period, at its next mini-batch");
+        Assert.IsLessThan(60.0, clock.Elapsed.TotalSeconds);
     }
 
     [TestMethod]

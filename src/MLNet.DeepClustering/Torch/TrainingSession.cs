@@ -6,6 +6,19 @@ using static TorchSharp.torch;
 
 namespace MLNet.DeepClustering.Torch;
 
+/// <summary>What <see cref="TrainingSession.Batches"/> does with a last batch shorter than the batch size.</summary>
+internal enum LastBatch
+{
+    /// <summary>Keep it, whatever its size (inference: every image gets its output).</summary>
+    Keep,
+
+    /// <summary>Keep it when it holds at least two images (training: batch normalisation needs two).</summary>
+    KeepIfAtLeastTwo,
+
+    /// <summary>Drop it (batch-norm re-estimation: every batch gets equal weight in the average).</summary>
+    Drop,
+}
+
 /// <summary>What one pass over the data produced.</summary>
 internal readonly record struct EpochResult(double MeanLoss, int Batches, int Images, double Seconds)
 {
@@ -90,8 +103,28 @@ internal sealed class TrainingSession : IDisposable
     }
 
     /// <summary>
-    /// One pass over <paramref name="order"/> in mini-batches: zero_grad, loss, backward, step. A batch of fewer than
-    /// two rows is skipped (batch normalisation needs two). <paramref name="loss"/> may return null to skip a batch.
+    /// The consecutive slices of <paramref name="order"/> of <paramref name="batchSize"/> indices, the last shorter one
+    /// as <paramref name="last"/> says. Full batches share one array, valid until the next one is produced.
+    /// </summary>
+    public static IEnumerable<int[]> Batches(IReadOnlyList<int> order, int batchSize, LastBatch last)
+    {
+        var full = new int[batchSize];
+        for (int start = 0; start < order.Count; start += batchSize)
+        {
+            int count = Math.Min(batchSize, order.Count - start);
+            if (count < batchSize && (last == LastBatch.Drop || (last == LastBatch.KeepIfAtLeastTwo && count < 2)))
+                yield break;
+            var batch = count == batchSize ? full : new int[count];
+            for (int i = 0; i < count; i++)
+                batch[i] = order[start + i];
+            yield return batch;
+        }
+    }
+
+    /// <summary>
+    /// One pass over <paramref name="order"/> in mini-batches: zero_grad, loss, backward, step. The last batch is kept
+    /// when it holds two images or more (batch normalisation needs two). <paramref name="loss"/> may return null to skip
+    /// a batch.
     /// </summary>
     public EpochResult RunEpoch(nn.Module model, optim.Optimizer optimizer, IReadOnlyList<int> order, int batchSize,
         Func<Tensor, int[], Tensor?> loss, Action? afterStep = null)
@@ -100,19 +133,12 @@ internal sealed class TrainingSession : IDisposable
         model.train();
         using var total = zeros(1, dtype: ScalarType.Float64, device: Device);
         int batches = 0, images = 0;
-        var indices = new int[batchSize];
         try
         {
-            for (int start = 0; start + 2 <= order.Count; start += batchSize)
+            foreach (var batchIndices in Batches(order, batchSize, LastBatch.KeepIfAtLeastTwo))
             {
                 CheckCanceled();
                 CollectionPause.AtBatchBoundary();
-                int count = Math.Min(batchSize, order.Count - start);
-                if (count < 2)
-                    break;
-                var batchIndices = count == batchSize ? indices : new int[count];
-                for (int i = 0; i < count; i++)
-                    batchIndices[i] = order[start + i];
                 using var scope = NewDisposeScope();
                 optimizer.zero_grad();
                 var x = Data.Gather(batchIndices, Device);
@@ -124,7 +150,7 @@ internal sealed class TrainingSession : IDisposable
                 afterStep?.Invoke();
                 total.add_(value.detach().to(ScalarType.Float64));
                 batches++;
-                images += count;
+                images += batchIndices.Length;
             }
         }
         finally
@@ -144,7 +170,7 @@ internal sealed class TrainingSession : IDisposable
     /// <summary>
     /// Re-estimates every batch normalisation's running statistics on the training data, so evaluation mode matches the
     /// final weights rather than a trail of past batches: the statistics are reset and averaged, with equal weight, over
-    /// one pass of forward passes in training mode without gradients (the last partial batch is skipped).
+    /// one pass of forward passes in training mode without gradients (the last partial batch is dropped).
     /// </summary>
     public void RecalibrateBatchNorm(nn.Module<Tensor, Tensor> model, int batchSize)
     {
@@ -159,12 +185,9 @@ internal sealed class TrainingSession : IDisposable
         {
             model.train();
             using var noGrad = no_grad();
-            var order = Shuffled(Data.Count);
-            var indices = new int[batchSize];
-            for (int start = 0; start + batchSize <= order.Length; start += batchSize)
+            foreach (var indices in Batches(Shuffled(Data.Count), batchSize, LastBatch.Drop))
             {
                 CheckCanceled();
-                Array.Copy(order, start, indices, 0, batchSize);
                 using var scope = NewDisposeScope();
                 model.call(Data.Gather(indices, Device));
             }
@@ -182,17 +205,14 @@ internal sealed class TrainingSession : IDisposable
     {
         model.eval();
         var result = new float[(long)Data.Count * outputSize];
-        var indices = new int[batchSize];
         using var noGrad = no_grad();
-        for (int start = 0; start < Data.Count; start += batchSize)
+        int start = 0;
+        foreach (var indices in Batches(Enumerable.Range(0, Data.Count).ToArray(), batchSize, LastBatch.Keep))
         {
             CheckCanceled();
-            int count = Math.Min(batchSize, Data.Count - start);
-            var batchIndices = count == batchSize ? indices : new int[count];
-            for (int i = 0; i < count; i++)
-                batchIndices[i] = start + i;
             using var scope = NewDisposeScope();
-            TensorMemory.CopyTo(model.call(Data.Gather(batchIndices, Device)), result.AsSpan(start * outputSize, count * outputSize));
+            TensorMemory.CopyTo(model.call(Data.Gather(indices, Device)), result.AsSpan(start * outputSize, indices.Length * outputSize));
+            start += indices.Length;
         }
         return result;
     }

@@ -49,4 +49,18 @@ public sealed class TrainingSessionTests
         Assert.AreEqual(0.1, norm.momentum!.Value, 1e-12, "momentum is restored");
         Assert.IsFalse(model.training, "the model is left in evaluation mode");
     }
+
+    [TestMethod]
+    [DataRow((int)LastBatch.Keep, "0 1 2|3 4 5|6")]
+    [DataRow((int)LastBatch.KeepIfAtLeastTwo, "0 1 2|3 4 5")]
+    [DataRow((int)LastBatch.Drop, "0 1 2|3 4 5")]
+    public void BatchesFollowTheLastBatchPolicy(int policy, string expected)
+    {
+        var last = (LastBatch)policy;
+        string Slices(int n) => string.Join("|", TrainingSession.Batches(Enumerable.Range(0, n).ToArray(), 3, last).Select(b => string.Join(" ", b)));
+        Assert.AreEqual(expected, Slices(7));
+        Assert.AreEqual(last == LastBatch.Drop ? "0 1 2|3 4 5" : "0 1 2|3 4 5|6 7", Slices(8));
+        Assert.AreEqual("0 1 2|3 4 5", Slices(6));
+        Assert.AreEqual("", Slices(0));
+    }
 }

@@ -91,7 +91,7 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
                     $"{MethodName} needs at least NumberOfClusters = {_options.NumberOfClusters} images; column '{column.Name}' has {data.Count} rows.", nameof(input));
             if (PixelValues.RangeWarning(column.Name, data.Min, data.Max) is { } warning)
                 channel.Warning(warning);
-            using var session = new TrainingSession(_host, channel, device, seed, data);
+            using var session = new TrainingSession(_host, channel, device, seed, data, MethodName, _options.NumberOfClusters, _options.Progress);
             channel.Info($"{MethodName}: {data.Count} images of {shape}, k = {_options.NumberOfClusters}, device {device}, seed {seed}, " +
                          $"{torch.get_num_threads()} torch threads{(TorchRuntime.AllocatorTuned ? ", glibc malloc thresholds raised" : "")}.");
             var network = TrainCore(session);

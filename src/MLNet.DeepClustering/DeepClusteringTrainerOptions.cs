@@ -39,6 +39,12 @@ public abstract class DeepClusteringTrainerOptions
     /// <value>The default value is null.</value></summary>
     public int? NumberOfThreads { get; set; }
 
+    /// <summary>Receives a <see cref="DeepClusteringProgress"/> after every training epoch (and JULE's merge phases), on
+    /// the thread that runs Fit, to drive a progress bar; the same figures go to ML.NET's progress channel and the
+    /// log. Null reports nothing.
+    /// <value>The default value is null.</value></summary>
+    public IProgress<DeepClusteringProgress>? Progress { get; set; }
+
     /// <summary>Image channels, when the feature column does not carry (C, H, W) dimensions. Set with height and width.
     /// <value>The default value is null: taken from the column, or 1 for a flat vector of square size.</value></summary>
     public int? ImageChannels { get; set; }
@@ -51,6 +57,6 @@ public abstract class DeepClusteringTrainerOptions
     /// <value>The default value is null.</value></summary>
     public int? ImageWidth { get; set; }
 
-    /// <summary>A copy of these options (every member is a value or a string).</summary>
+    /// <summary>A copy of these options (every member is a value or a string, except the shared Progress receiver).</summary>
     internal DeepClusteringTrainerOptions Snapshot() => (DeepClusteringTrainerOptions)MemberwiseClone();
 }

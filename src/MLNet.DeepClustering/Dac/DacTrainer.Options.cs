@@ -16,7 +16,7 @@ public sealed partial class DacTrainer
         public int BatchSize { get; set; } = Dac.DacDefaults.BatchSize;
 
         /// <summary>RMSprop learning rate at the start; it decays linearly to 2% of this value over MaxEpochs (not in the
-        /// paper: without the decay the last epochs jump between partitions, with ACC varying by 0.05 from epoch to epoch).
+        /// paper), so the last epochs settle on one partition instead of moving between neighbouring ones.
         /// <value>The default value is 0.001.</value></summary>
         public float LearningRate { get; set; } = Dac.DacDefaults.LearningRate;
 
@@ -30,15 +30,13 @@ public sealed partial class DacTrainer
 
         /// <summary>Increase of lambda per 128,000 training images (the reference's 1,000 iterations of 128 images). The
         /// default, the reference's 1.1 x 0.009, reaches u(lambda) = l(lambda) after about 5.9 million images; with the
-        /// default MaxEpochs on 10,000 images lambda ends near 0.015. Faster schedules were worse on the MNIST sample
-        /// (README, Status).
+        /// default MaxEpochs on 10,000 images lambda ends near 0.015, so MaxEpochs ends training.
         /// <value>The default value is 0.0099.</value></summary>
         public float LambdaStep { get; set; } = Dac.DacDefaults.LambdaStep;
 
         /// <summary>Weight of a penalty on uneven cluster use within each mini-batch: log k minus the entropy of the
-        /// batch's mean cluster distribution. Not in the paper, which has no guard against empty or merged clusters.
-        /// Measured on the MNIST sample: NMI 0.67 to 0.78 with weight 1 on 3,000 images (9 epochs), but 0.72 to 0.54 on
-        /// all 10,000 (18 epochs), so it is off by default. 0 gives the paper's loss.
+        /// batch's mean cluster distribution. Not in the paper, which has no guard against empty or merged clusters;
+        /// 0 gives the paper's loss.
         /// <value>The default value is 0.</value></summary>
         public float ClusterBalanceWeight { get; set; } = Dac.DacDefaults.ClusterBalanceWeight;
 
@@ -48,7 +46,7 @@ public sealed partial class DacTrainer
 
         /// <summary>Train every batch together with randomly rotated, zoomed and shifted copies of its images (up to 10
         /// degrees, 10% zoom, 10% shift); an image and its copy count as a similar pair. The reference code trains on
-        /// jittered images too. It made results far less dependent on the seed on the MNIST sample (README, Status).
+        /// jittered images too; it makes the result depend far less on the seed.
         /// <value>The default value is true.</value></summary>
         public bool Augment { get; set; } = Dac.DacDefaults.Augment;
     }

@@ -59,6 +59,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         double totalSteps = (double)_options.MaxEpochs * ((n + _options.BatchSize - 1) / _options.BatchSize);
         var learningRate = optim.lr_scheduler.LambdaLR(optimizer, step => Math.Max(FinalLearningRateFraction, 1 - step / totalSteps));
         var schedule = new DacThresholdSchedule(_options.UpperThreshold, _options.LowerThreshold, _options.LambdaStep);
+        session.EstimatedTotalEpochs = _options.MaxEpochs;
         var clock = Stopwatch.StartNew();
         using var pairCounts = zeros(2, dtype: ScalarType.Float64, device: session.Device);
         for (int epoch = 1; epoch <= _options.MaxEpochs; epoch++)

@@ -59,7 +59,7 @@ public sealed partial class JuleTrainer
 
         /// <summary>Train the CNN on randomly rotated, zoomed and shifted copies of the images (up to 10 degrees, 10% zoom,
         /// 10% shift), so the embedding, and with it every later merge, is invariant to small deformations. Not in the
-        /// paper. Measured on the MNIST 10k sample (seed 1): RC NMI 0.948 with it, 0.868 without.
+        /// paper; false gives the paper's training.
         /// <value>The default value is true.</value></summary>
         public bool Augment { get; set; } = Jule.JuleDefaults.Augment;
 

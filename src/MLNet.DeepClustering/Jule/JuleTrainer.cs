@@ -69,6 +69,8 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         var engine = new GdlAgglomeration(graph, pixels, GdlAgglomeration.NearestNeighborClusters(graph), _options.SigmaScale);
         graphClock.Stop();
         ch.Info($"JULE: {engine.ClusterCount} initial clusters from 1-NN chains on pixels ({graphClock.Elapsed.TotalSeconds:F1} s).");
+        session.Clusters = engine.ClusterCount;
+        session.EstimatedTotalEpochs = _options.EpochsPerPeriod * Periods(engine.ClusterCount, k, _options.UnrollingRate);
 
         var spec = new NetworkSpec(JuleNetwork.KindName, data.Shape, d, Jule.JuleDefaults.NetworkWidth);
         var network = session.BuildNetwork(spec);
@@ -82,6 +84,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         float[] embedding;
         for (int period = 1; ; period++)
         {
+            session.Period = period;
             var cnnClock = Stopwatch.StartNew();
             double loss = TrainPeriod(session, network, optimizer, schedule, labels);
             embedding = session.Embed(network, d, DeepClusteringTransformer.InferenceBatchSize);
@@ -97,6 +100,8 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
                 engine.MergeTo(k, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled);
             labels = engine.Labels();
             graphClock.Stop();
+            session.Clusters = engine.ClusterCount;
+            session.ReportProgress(DeepClusteringPhase.Clustering);
             ch.Info($"JULE period {period}: CNN on {before} clusters, triplet loss {loss:F4}, {cnnClock.Elapsed.TotalSeconds:F1} s; merged to {engine.ClusterCount}; " +
                     $"graph and merging {graphClock.Elapsed.TotalSeconds:F1} s so far, total {total.Elapsed.TotalSeconds:F1} s");
             if (engine.ClusterCount <= k)
@@ -136,6 +141,19 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             session.Channel.Trace($"JULE epoch {epoch + 1}: loss {loss:F4}, {result.ImagesPerSecond:F0} images/s");
         }
         return loss;
+    }
+
+    /// <summary>Periods the recurrent process needs from <paramref name="clusters"/> initial clusters down to
+    /// <paramref name="k"/>: each period ends by merging ceil(eta * clusters), never below k.</summary>
+    internal static int Periods(int clusters, int k, double unrollingRate)
+    {
+        int periods = 1;
+        while (clusters - Math.Min((int)Math.Ceiling(unrollingRate * clusters), clusters - k) > k)
+        {
+            clusters -= (int)Math.Ceiling(unrollingRate * clusters);
+            periods++;
+        }
+        return periods;
     }
 
     /// <summary>

@@ -33,9 +33,15 @@ internal readonly record struct EpochResult(double MeanLoss, int Batches, int Im
 internal sealed class TrainingSession : IDisposable
 {
     private readonly IHost _host;
+    private readonly string _method;
+    private readonly IProgress<DeepClusteringProgress>? _progress;
+    private readonly IProgressChannel _progressChannel;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
     private Generator? _generator;
+    private EpochResult _lastEpoch = new(double.NaN, 0, 0, 0);
 
-    public TrainingSession(IHost host, IChannel channel, Device device, int seed, TrainingData data)
+    public TrainingSession(IHost host, IChannel channel, Device device, int seed, TrainingData data, string method,
+        int clusters, IProgress<DeepClusteringProgress>? progress)
     {
         _host = host;
         Channel = channel;
@@ -43,6 +49,33 @@ internal sealed class TrainingSession : IDisposable
         Seed = seed;
         Data = data;
         Random = new Random(seed);
+        _method = method;
+        Clusters = clusters;
+        _progress = progress;
+        _progressChannel = host.StartProgressChannel(method);
+        _progressChannel.SetHeader(new ProgressHeader(new[] { "Loss" }, new[] { "Epochs", "Images" }), entry =>
+        {
+            entry.SetProgress(0, EpochsRun, EstimatedTotalEpochs ?? 0);
+            entry.SetProgress(1, ImagesTrained);
+            entry.SetMetric(0, _lastEpoch.MeanLoss);
+        });
+    }
+
+    /// <summary>JULE's current period; 0 for methods without periods. Set by the method, reported with progress.</summary>
+    public int Period { get; set; }
+
+    /// <summary>The current number of clusters. Set by the method, reported with progress.</summary>
+    public int Clusters { get; set; }
+
+    /// <summary>The epochs the Fit is expected to take, when the method can tell. Reported with progress.</summary>
+    public int? EstimatedTotalEpochs { get; set; }
+
+    /// <summary>Reports progress after <paramref name="phase"/> to the Progress option and ML.NET's progress channel.</summary>
+    public void ReportProgress(DeepClusteringPhase phase)
+    {
+        _progressChannel.Checkpoint(_lastEpoch.MeanLoss, EpochsRun, ImagesTrained);
+        _progress?.Report(new DeepClusteringProgress(_method, phase, Period, Clusters, EpochsRun, EstimatedTotalEpochs, ImagesTrained,
+            _lastEpoch.MeanLoss, _lastEpoch.ImagesPerSecond, _clock.Elapsed.TotalSeconds));
     }
 
     public IChannel Channel { get; }
@@ -82,7 +115,11 @@ internal sealed class TrainingSession : IDisposable
         return network;
     }
 
-    public void Dispose() => _generator?.Dispose();
+    public void Dispose()
+    {
+        _generator?.Dispose();
+        _progressChannel.Dispose();
+    }
 
     /// <summary>Throws <see cref="OperationCanceledException"/> once <c>MLContext.CancelExecution()</c> was called.</summary>
     public void CheckCanceled() => ThrowIfCanceled(_host);
@@ -164,7 +201,9 @@ internal sealed class TrainingSession : IDisposable
         if (batches > 0 && !double.IsFinite(mean))
             throw new InvalidOperationException(
                 $"Training diverged: the loss became {mean}. Lower the LearningRate, or check the input pixels are scaled to [0, 1].");
-        return new EpochResult(mean, batches, images, clock.Elapsed.TotalSeconds);
+        _lastEpoch = new EpochResult(mean, batches, images, clock.Elapsed.TotalSeconds);
+        ReportProgress(DeepClusteringPhase.Training);
+        return _lastEpoch;
     }
 
     /// <summary>

@@ -116,15 +116,13 @@ public sealed class DacTrainerTests
     {
         var mlContext = new MLContext(seed: 1);
         var data = SampleDigits.Load(mlContext, 300);
-        mlContext.Log += (_, e) =>
-        {
-            if (e.RawMessage.StartsWith("DAC epoch 1:", StringComparison.Ordinal))
-                mlContext.CancelExecution();
-        };
         var options = SampleDigits.FastDac(epochs: 500);
         options.LambdaStep = 1e-4f;
+        var log = new ProgressLog(_ => mlContext.CancelExecution());
+        options.Progress = log;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Assert.ThrowsExactly<OperationCanceledException>(() => mlContext.Clustering.Trainers.Dac(options).Fit(data));
+        Assert.HasCount(1, log.Reports, "canceled after the first epoch, at the next mini-batch");
         Assert.IsTrue(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed}");
     }
 

@@ -123,17 +123,18 @@ public sealed class JuleTrainerTests
     {
         var mlContext = new MLContext(seed: 1);
         var data = SampleDigits.Load(mlContext, 300);
-        int epochs = 0;
-        mlContext.Log += (_, e) =>
-        {
-            if (e.RawMessage.StartsWith("JULE epoch", StringComparison.Ordinal) && ++epochs == 2)
-                mlContext.CancelExecution();
-        };
         var options = FastJule();
         options.EpochsPerPeriod = 100;
+        var log = new ProgressLog(p =>
+        {
+            if (p.Epochs == 2)
+                mlContext.CancelExecution();
+        });
+        options.Progress = log;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Assert.ThrowsExactly<OperationCanceledException>(() => mlContext.Clustering.Trainers.Jule(options).Fit(data));
-        Assert.AreEqual(2, epochs, "canceled after the second epoch of the first period, at its next mini-batch");
+        Assert.HasCount(2, log.Reports, "canceled after the second epoch of the first period, at its next mini-batch");
+        Assert.AreEqual(1, log.Reports[^1].Period);
         Assert.IsLessThan(60.0, clock.Elapsed.TotalSeconds);
     }
 

@@ -220,22 +220,14 @@ public sealed class ModelParametersTests
             var options = SampleDigits.FastDac();
             options.NumberOfThreads = 2;
             int during = 0;
-            mlContext.Log += (_, e) =>
-            {
-                if (e.RawMessage.StartsWith("DAC epoch", StringComparison.Ordinal))
-                    during = torch.get_num_threads();
-            };
+            options.Progress = new ProgressLog(_ => during = torch.get_num_threads());
             using (var model = mlContext.Clustering.Trainers.Dac(options).Fit(data))
                 Assert.AreEqual(2, model.TrainingStatistics!.Threads);
             Assert.AreEqual(2, during);
             Assert.AreEqual(1, torch.get_num_threads(), "after a Fit");
 
             var canceled = new MLContext(seed: 1);
-            canceled.Log += (_, e) =>
-            {
-                if (e.RawMessage.StartsWith("DAC epoch 1:", StringComparison.Ordinal))
-                    canceled.CancelExecution();
-            };
+            options.Progress = new ProgressLog(p => canceled.CancelExecution());
             options.MaxEpochs = 5;
             Assert.ThrowsExactly<OperationCanceledException>(() => canceled.Clustering.Trainers.Dac(options).Fit(SampleDigits.Load(canceled, 60)));
             Assert.AreEqual(1, torch.get_num_threads(), "after a canceled Fit");
@@ -293,5 +285,40 @@ public sealed class ModelParametersTests
     private sealed class ClusterPrediction
     {
         public uint PredictedLabel { get; set; }
+    }
+
+    [TestMethod]
+    public void DacReportsEveryEpoch()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var log = new ProgressLog();
+        var options = SampleDigits.FastDac(epochs: 3);
+        options.Progress = log;
+        using var model = mlContext.Clustering.Trainers.Dac(options).Fit(SampleDigits.Load(mlContext, 128));
+        CollectionAssert.AreEqual(new[] { 1, 2, 3 }, log.Reports.Select(r => r.Epochs).ToArray());
+        Assert.IsTrue(log.Reports.All(r => r.Method == "DAC" && r.Phase == DeepClusteringPhase.Training && r.EstimatedTotalEpochs == 3 && r.Clusters == 10));
+        CollectionAssert.AreEqual(new long[] { 128, 256, 384 }, log.Reports.Select(r => r.ImagesTrained).ToArray());
+        Assert.IsTrue(log.Reports.All(r => double.IsFinite(r.Loss) && r.ImagesPerSecond > 0 && r.ElapsedSeconds > 0));
+        Assert.AreEqual(model.TrainingStatistics!.ImagesProcessed, log.Reports[^1].ImagesTrained);
+    }
+
+    [TestMethod]
+    public void JuleReportsEpochsAndMergesAndEstimatesItsEpochs()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var log = new ProgressLog();
+        var options = Jule.JuleTrainerTests.FastJule();
+        options.EpochsPerPeriod = 2;
+        options.Progress = log;
+        using var model = mlContext.Clustering.Trainers.Jule(options).Fit(SampleDigits.Load(mlContext, 200));
+        var training = log.Reports.Where(r => r.Phase == DeepClusteringPhase.Training).ToList();
+        var merges = log.Reports.Where(r => r.Phase == DeepClusteringPhase.Clustering).ToList();
+        Assert.IsNotEmpty(merges);
+        CollectionAssert.AreEqual(Enumerable.Range(1, training.Count).ToArray(), training.Select(r => r.Epochs).ToArray());
+        Assert.AreEqual(training.Count, log.Reports[0].EstimatedTotalEpochs, "the estimate matches the epochs the periods took");
+        CollectionAssert.AreEqual(Enumerable.Range(1, merges.Count).ToArray(), merges.Select(r => r.Period).ToArray());
+        Assert.AreEqual(10, merges[^1].Clusters);
+        Assert.IsTrue(merges.Zip(merges.Skip(1)).All(p => p.Second.Clusters < p.First.Clusters), "clusters fall period by period");
+        Assert.AreEqual(3, JuleTrainer.Periods(1764, 10, 0.9), "1,764 -> 176 -> 17 -> 10 (the MNIST sample's periods)");
     }
 }

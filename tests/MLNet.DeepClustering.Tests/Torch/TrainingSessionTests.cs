@@ -29,7 +29,7 @@ public sealed class TrainingSessionTests
         var host = ((IHostEnvironment)mlContext).Register("test");
         using var channel = host.Start("test");
         var data = TrainingData.Read(view, view.Schema["Features"], new ImageShape(1, 4, 4), () => { });
-        var session = new TrainingSession(host, channel, torch.CPU, 1, data);
+        using var session = new TrainingSession(host, channel, torch.CPU, 1, data, "test", 2, progress: null);
 
         var norm = torch.nn.BatchNorm2d(1);
         using var model = torch.nn.Sequential(("norm", norm));

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
 using MLNet.DeepClustering.Interop;
 
 namespace MLNet.DeepClustering;
@@ -71,5 +72,25 @@ public static class DeepClusteringCatalog
         var settings = new ImagePixelLoadingTransformer.Settings(inputColumnName ?? outputColumnName, outputColumnName,
             imageFolder, imageWidth, imageHeight, colors, resizing).Validate();
         return new ImagePixelLoadingEstimator(MLNetInternals.GetEnvironment(catalog), settings);
+    }
+
+    /// <summary>
+    /// The same model with every <see cref="DeepClusteringTransformer"/> in it, at any depth of its transformer chains,
+    /// replaced by a copy that scores on <paramref name="device"/> (<see cref="DeepClusteringTransformer.WithDevice"/>);
+    /// other transformers are kept. For a model loaded with <c>mlContext.Model.Load</c>, which loads on the CPU:
+    /// <c>var gpu = mlContext.Model.Load("clusters.zip", out _).ToDevice("cuda");</c>
+    /// </summary>
+    /// <param name="model">A transformer or transformer chain.</param>
+    /// <param name="device">"cpu", "cuda" or "cuda:N".</param>
+    /// <returns>A new chain (or transformer); the copies own their networks.</returns>
+    public static ITransformer ToDevice(this ITransformer model, string device)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return model switch
+        {
+            DeepClusteringTransformer clustering => clustering.WithDevice(device),
+            IEnumerable<ITransformer> chain => new TransformerChain<ITransformer>(chain.Select(t => t.ToDevice(device)).ToArray()),
+            _ => model,
+        };
     }
 }

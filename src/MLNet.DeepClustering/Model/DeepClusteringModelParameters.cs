@@ -170,5 +170,9 @@ public sealed class DeepClusteringModelParameters
         return text.Length > 40 ? cleaned + "..." : cleaned;
     }
 
+    /// <summary>A copy whose network lives on <paramref name="device"/>.</summary>
+    internal DeepClusteringModelParameters OnDevice(TorchSharp.torch.Device device)
+        => new(Method, ClusteringModel.FromWeights(Network.Spec, Network.Head, Network.SaveWeights(), device), TrainedOn);
+
     internal void Dispose() => Network.Dispose();
 }

@@ -109,6 +109,19 @@ public sealed class DeepClusteringTransformer : ITransformer, IDisposable
         return OutputSchema.Build(inputSchema, _outputs, NumberOfClusters, EmbeddingSize);
     }
 
+    /// <summary>
+    /// A copy of this transformer whose network runs on <paramref name="device"/> ("cpu", "cuda" or "cuda:N"), for
+    /// scoring a loaded model (models load on the CPU) on a GPU. CUDA needs the application to reference
+    /// TorchSharp-cuda-linux (or -windows). The copy owns its own network: dispose both.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The device is not available.</exception>
+    public DeepClusteringTransformer WithDevice(string device)
+    {
+        ThrowIfDisposed();
+        var target = Torch.TorchRuntime.ResolveDevice(device);
+        return new DeepClusteringTransformer(_host, Model.OnDevice(target), FeatureColumnName, _outputs) { TrainingStatistics = TrainingStatistics };
+    }
+
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     // *** Binary format of the model entry (transformer format 0x00020001) ***

@@ -60,6 +60,35 @@ public sealed class PersistenceTests
         Assert.AreEqual(data.Schema.Count, schema.Count);
     }
 
+    [TestMethod]
+    public void ALoadedModelMovesToAnotherDevice()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var data = SampleDigits.Load(mlContext, 80);
+        var pipeline = mlContext.Transforms.CopyColumns("Pixels", "Features").Append(mlContext.Clustering.Trainers.Jule(Jule.JuleTrainerTests.FastJule()));
+        var model = pipeline.Fit(data);
+        using var stream = new MemoryStream();
+        mlContext.Model.Save(model, data.Schema, stream);
+        stream.Position = 0;
+        var loaded = mlContext.Model.Load(stream, out _);
+
+        var moved = loaded.ToDevice("cpu");
+        var movedClustering = ((IEnumerable<ITransformer>)moved).OfType<DeepClusteringTransformer>().Single();
+        var loadedClustering = ((IEnumerable<ITransformer>)loaded).OfType<DeepClusteringTransformer>().Single();
+        Assert.AreNotSame(loadedClustering.Model, movedClustering.Model);
+        CollectionAssert.AreEqual(Score(loaded.Transform(data)), Score(moved.Transform(data)));
+        loadedClustering.Dispose();
+        CollectionAssert.AreEqual(Score(model.Transform(data)), Score(moved.Transform(data)), "the copy owns its network");
+
+        if (!TorchSharp.torch.cuda.is_available())
+        {
+            var e = Assert.ThrowsExactly<InvalidOperationException>(() => movedClustering.WithDevice("cuda"));
+            StringAssert.Contains(e.Message, "TorchSharp-cuda");
+        }
+        movedClustering.Dispose();
+        model.LastTransformer.Dispose();
+    }
+
     /// <summary>Same byte layout as the LoadCheck program writes.</summary>
     internal static byte[] Score(IDataView scored)
     {

@@ -62,8 +62,9 @@ public sealed class DeepClusteringModelParameters
     //   4 bytes  "DCMP"
     //   int      format version (1)
     //   string   method ("DAC" or "JULE")
-    //   NetworkSpec: string kind, int channels, int height, int width, int output size, int width multiplier
-    //   ScoreHead:   int kind (1 = cosine to prototypes, 2 = squared distance to centroids), int k, int d, float[k * d]
+    //   network:     string kind, int channels, int height, int width, int output size, int width multiplier
+    //   score head:  int kind (1 = cosine to prototypes, 2 = squared distance to centroids), int k, int d, float[k * d]
+    //                (row j is centroid c_j)
     //   string   device the model was trained on
     //   int      weights length, then the TorchSharp state dictionary of the network
     //   32 bytes SHA-256 of every byte above
@@ -88,8 +89,8 @@ public sealed class DeepClusteringModelParameters
             writer.Write(Magic);
             writer.Write(FormatVersion);
             writer.Write(Method);
-            Network.Spec.Write(writer);
-            Network.Head.Write(writer);
+            WriteSpec(writer, Network.Spec);
+            WriteHead(writer, Network.Head);
             writer.Write(TrainedOn);
             var weights = Network.SaveWeights();
             writer.Write(weights.Length);
@@ -116,8 +117,8 @@ public sealed class DeepClusteringModelParameters
             if (version != FormatVersion)
                 throw Corrupt(entry, $"format version {version} is not one this library reads (it reads {FormatVersion})");
             string method = reader.ReadString();
-            var spec = NetworkSpec.Read(reader);
-            var head = ScoreHead.Read(reader);
+            var spec = ReadSpec(reader, entry);
+            var head = ReadHead(reader, entry);
             string trainedOn = reader.ReadString();
             int length = reader.ReadInt32();
             if (length <= 0 || length != content.Length - reader.BaseStream.Position)
@@ -135,10 +136,54 @@ public sealed class DeepClusteringModelParameters
     {
         string method = reader.ReadString();
         featureColumn = reader.ReadString();
-        var spec = NetworkSpec.Read(reader);
-        var head = ScoreHead.Read(reader);
+        var spec = ReadSpec(reader, entry);
+        var head = ReadHead(reader, entry);
         string trainedOn = reader.ReadString();
         return Create(method, spec, head, readStream(Version1WeightsStream), trainedOn, entry);
+    }
+
+    private static void WriteSpec(BinaryWriter writer, NetworkSpec spec)
+    {
+        writer.Write(spec.Kind);
+        writer.Write(spec.Input.Channels);
+        writer.Write(spec.Input.Height);
+        writer.Write(spec.Input.Width);
+        writer.Write(spec.OutputSize);
+        writer.Write(spec.Width);
+    }
+
+    private static NetworkSpec ReadSpec(BinaryReader reader, string entry)
+    {
+        string kind = reader.ReadString();
+        var shape = new ImageShape(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
+        if (shape.Channels <= 0 || shape.Height < ImageShape.MinSide || shape.Width < ImageShape.MinSide
+            || (long)shape.Channels * shape.Height * shape.Width > int.MaxValue)
+            throw Corrupt(entry, $"image shape {shape}");
+        var spec = new NetworkSpec(kind, shape, reader.ReadInt32(), reader.ReadInt32());
+        if (spec.OutputSize <= 0 || spec.Width <= 0)
+            throw Corrupt(entry, $"network output size {spec.OutputSize}, width {spec.Width}");
+        return spec;
+    }
+
+    private static void WriteHead(BinaryWriter writer, ScoreHead head)
+    {
+        writer.Write((int)head.Kind);
+        writer.Write(head.ClusterCount);
+        writer.Write(head.Dimension);
+        foreach (float v in head.Matrix)
+            writer.Write(v);
+    }
+
+    private static ScoreHead ReadHead(BinaryReader reader, string entry)
+    {
+        var kind = (ScoreKind)reader.ReadInt32();
+        int k = reader.ReadInt32(), d = reader.ReadInt32();
+        if (!Enum.IsDefined(kind) || k < 2 || d < 1 || (long)k * d > 1 << 26)
+            throw Corrupt(entry, $"score head kind {(int)kind}, {k} x {d}");
+        var matrix = new float[k * d];
+        for (int i = 0; i < matrix.Length; i++)
+            matrix[i] = reader.ReadSingle();
+        return new ScoreHead(kind, k, d, matrix);
     }
 
     /// <summary>The weights stream of the first format.</summary>

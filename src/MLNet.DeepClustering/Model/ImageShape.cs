@@ -57,19 +57,4 @@ internal readonly record struct ImageShape(int Channels, int Height, int Width)
                 $"Images in column '{columnName}' are {shape}; height and width must be at least {MinSide}.");
         return shape;
     }
-
-    public void Write(BinaryWriter writer)
-    {
-        writer.Write(Channels);
-        writer.Write(Height);
-        writer.Write(Width);
-    }
-
-    public static ImageShape Read(BinaryReader reader)
-    {
-        var shape = new ImageShape(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
-        if (shape.Channels <= 0 || shape.Height < MinSide || shape.Width < MinSide || (long)shape.Channels * shape.Height * shape.Width > int.MaxValue)
-            throw new InvalidDataException($"Corrupt deep clustering model: image shape {shape}.");
-        return shape;
-    }
 }

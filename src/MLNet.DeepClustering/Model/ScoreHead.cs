@@ -62,25 +62,4 @@ internal sealed class ScoreHead
         };
         return score.MoveToOuterDisposeScope();
     }
-
-    public void Write(BinaryWriter writer)
-    {
-        writer.Write((int)Kind);
-        writer.Write(ClusterCount);
-        writer.Write(Dimension);
-        foreach (float v in Matrix)
-            writer.Write(v);
-    }
-
-    public static ScoreHead Read(BinaryReader reader)
-    {
-        var kind = (ScoreKind)reader.ReadInt32();
-        int k = reader.ReadInt32(), d = reader.ReadInt32();
-        if (k < 2 || d < 1 || (long)k * d > 1 << 26)
-            throw new InvalidDataException($"Corrupt deep clustering model: score head {k} x {d}.");
-        var m = new float[k * d];
-        for (int i = 0; i < m.Length; i++)
-            m[i] = reader.ReadSingle();
-        return new ScoreHead(kind, k, d, m);
-    }
 }

@@ -29,20 +29,4 @@ internal sealed record NetworkSpec(string Kind, ImageShape Input, int OutputSize
         Jule.JuleNetwork.KindName => new Jule.JuleNetwork(this),
         _ => throw new InvalidDataException($"Unknown network kind '{Kind}'."),
     };
-
-    public void Write(BinaryWriter writer)
-    {
-        writer.Write(Kind);
-        Input.Write(writer);
-        writer.Write(OutputSize);
-        writer.Write(Width);
-    }
-
-    public static NetworkSpec Read(BinaryReader reader)
-    {
-        var spec = new NetworkSpec(reader.ReadString(), ImageShape.Read(reader), reader.ReadInt32(), reader.ReadInt32());
-        if (spec.OutputSize <= 0 || spec.Width <= 0)
-            throw new InvalidDataException($"Corrupt deep clustering model: network {spec}.");
-        return spec;
-    }
 }

@@ -7,7 +7,7 @@
 //       [--files 10000] [--train 2000] [--passes 200] [--engines 4] [--gc] [--epochs 1] [--folder <png folder>]
 //       [--user] [--seed 1]
 //
-// --gc forces collections while the loaded pipeline scores (after the fit).
+// --gc forces collections from start to end (the fit, and the loaded pipeline's scoring).
 // --pipeline safe reads the files with this library's LoadImagePixels (what README recommends); --pipeline mlnet with
 // ML.NET's LoadImages, ResizeImages, ConvertToGrayscale and ExtractPixels. --user instead runs the user-style pipeline
 // once: the trainer with its default options (all --files images) followed by CopyColumns and SdcaMaximumEntropy on
@@ -29,10 +29,11 @@ Console.WriteLine($"{files.Count} PNG files in {options.Folder}; method {options
     $"forced GC {(options.ForceGc ? "on" : "off")}.");
 
 var clock = Stopwatch.StartNew();
+using var collector = options.ForceGc ? new GcThread() : null;
 try
 {
     int exit = options.User ? UserStyle.Run(mlContext, options, files) : Stress.Run(mlContext, options, files);
-    Console.WriteLine($"{(exit == 0 ? "PASSED" : "FAILED")} in {clock.Elapsed.TotalSeconds:F0} s; " +
+    Console.WriteLine($"{(exit == 0 ? "PASSED" : "FAILED")} in {clock.Elapsed.TotalSeconds:F0} s; forced collections {collector?.Collections ?? 0}; " +
         $"peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1024 * 1024)} MB.");
     return exit;
 }
@@ -121,9 +122,6 @@ namespace MLNet.DeepClustering.Stress
             (fitted as IDisposable)?.Dispose();
             var model = mlContext.Model.Load(zip, out _);
 
-            // The forced collections run while the loaded model scores. Training keeps the runtime's own collections out
-            // of its passes (a no-GC region) but not collections another thread induces: README, Status.
-            using var collector = options.ForceGc ? new GcThread() : null;
             using var engines = new EngineThreads(mlContext, model, options, files);
             clock.Restart();
             var vectors = model.Transform(all).Schema.Where(c => c.Type is VectorDataViewType { ItemType: NumberDataViewType } v && v.ItemType.RawType == typeof(float)).ToArray();
@@ -139,8 +137,7 @@ namespace MLNet.DeepClustering.Stress
                         $"PredictionEngine predictions so far {engines.Predictions}");
             }
             engines.Stop();
-            Console.WriteLine($"{options.Passes} Transform passes of {files.Count} rows and {engines.Predictions} predictions on {options.Engines} threads, " +
-                $"{collector?.Collections ?? 0} forced collections: no failure.");
+            Console.WriteLine($"{options.Passes} Transform passes of {files.Count} rows and {engines.Predictions} predictions on {options.Engines} threads: no failure.");
             (model as IDisposable)?.Dispose();
             return 0;
         }

@@ -45,14 +45,14 @@ internal sealed class DacNetwork : nn.Module<Tensor, Tensor>
                 using (no_grad())
                     conv.weight!.normal_(0, Math.Sqrt(2.0 / (width * 9)));   // He initialisation (fan out), as the reference
                 layers.Add(($"s{stage}conv{i}", conv));
-                layers.Add(($"s{stage}bn{i}", nn.BatchNorm2d(width)));
+                layers.Add(($"s{stage}bn{i}", new BatchNormalization(width)));
                 layers.Add(($"s{stage}relu{i}", nn.ReLU()));
                 channels = width;
             }
             if (unpadded)
                 side -= 2 * ConvsPerStage;
             layers.Add(($"s{stage}pool", nn.MaxPool2d(2)));
-            layers.Add(($"s{stage}bn", nn.BatchNorm2d(channels)));
+            layers.Add(($"s{stage}bn", new BatchNormalization(channels)));
             side /= 2;
             width *= 2;
             stage++;
@@ -61,16 +61,16 @@ internal sealed class DacNetwork : nn.Module<Tensor, Tensor>
         features = nn.Sequential(layers);
         toClusters = nn.Linear(channels, k, hasBias: false);
         head = nn.Sequential(
-            ("bnk", nn.BatchNorm2d(k)),
+            ("bnk", new BatchNormalization(k)),
             ("reluk", nn.ReLU()),
             ("gap", nn.AdaptiveAvgPool2d(1)),
-            ("bngap", nn.BatchNorm2d(k)),
+            ("bngap", new BatchNormalization(k)),
             ("flatten", nn.Flatten()),
             ("fc1", IdentityLinear(k)),
-            ("bn1", nn.BatchNorm1d(k)),
+            ("bn1", new BatchNormalization(k)),
             ("relu1", nn.ReLU()),
             ("fc2", IdentityLinear(k)),
-            ("bn2", nn.BatchNorm1d(k)),
+            ("bn2", new BatchNormalization(k)),
             ("relu2", nn.ReLU()));
         RegisterComponents();
     }

@@ -1,3 +1,5 @@
+using MLNet.DeepClustering.Torch;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLNet.DeepClustering.Dac;
@@ -11,6 +13,7 @@ namespace MLNet.DeepClustering.Dac;
 internal static class DacPairwiseLoss
 {
     private const float Epsilon = 1e-7f;
+    private static readonly Scalar MinSimilarity = Epsilon.ToScalar(), MaxSimilarity = (1f - Epsilon).ToScalar(), MinProbability = 1e-8f.ToScalar();
 
     /// <summary>
     /// Returns the loss (scalar) and the numbers of pairs selected as similar and as dissimilar. Pairs are selected on
@@ -20,19 +23,24 @@ internal static class DacPairwiseLoss
     public static Tensor Compute(Tensor labelFeatures, float upper, float lower, out Tensor similarPairs, out Tensor dissimilarPairs, Tensor? selectionFeatures = null)
     {
         long b = labelFeatures.shape[0];
-        var similarity = labelFeatures.matmul(labelFeatures.t()).clamp(Epsilon, 1f - Epsilon);
+        // Every Scalar is held until its operation returns (Torch/Scalars.cs): no float arguments, no + operator.
+        using var upperScalar = upper.ToScalar();
+        using var lowerScalar = lower.ToScalar();
+        using var entries = (b * b).ToScalar();
+        var similarity = labelFeatures.matmul(labelFeatures.t()).clamp(MinSimilarity, MaxSimilarity);
         Tensor similar, dissimilar;
         using (no_grad())
         {
             var offDiagonal = ones(b, b, dtype: ScalarType.Bool, device: labelFeatures.device).logical_xor_(eye(b, dtype: ScalarType.Bool, device: labelFeatures.device));
             var selection = selectionFeatures is null ? similarity : selectionFeatures.matmul(selectionFeatures.t());
-            similar = selection.ge(upper).logical_and_(offDiagonal).to(ScalarType.Float32);
-            dissimilar = selection.lt(lower).logical_and_(offDiagonal).to(ScalarType.Float32);
+            similar = selection.ge(upperScalar).logical_and_(offDiagonal).to(ScalarType.Float32);
+            dissimilar = selection.lt(lowerScalar).logical_and_(offDiagonal).to(ScalarType.Float32);
             similarPairs = similar.sum();
             dissimilarPairs = dissimilar.sum();
         }
-        var loss = -(similar * similarity.log() + dissimilar * (1f - similarity).log()).sum();
-        return loss / (b * b);
+        // -(r log s + (1 - r') log(1 - s)), with 1 - s written as -s + 1 (what the - operator does).
+        var loss = similar.mul(similarity.log()).add(dissimilar.mul(similarity.negative().add(Scalars.One, Scalars.One).log()), Scalars.One).sum().neg();
+        return loss.div(entries);
     }
 
     /// <summary>
@@ -42,8 +50,9 @@ internal static class DacPairwiseLoss
     /// </summary>
     public static Tensor BalancePenalty(Tensor labelFeatures)
     {
-        var probabilities = labelFeatures / labelFeatures.sum(1, keepdim: true);
+        using var logK = MathF.Log(labelFeatures.shape[1]).ToScalar();
+        var probabilities = labelFeatures.div(labelFeatures.sum(1, keepdim: true));
         var mean = probabilities.mean(new long[] { 0 });
-        return (mean * mean.clamp_min(1e-8f).log()).sum() + MathF.Log(labelFeatures.shape[1]);
+        return mean.mul(mean.clamp_min(MinProbability).log()).sum().add(logK, Scalars.One);
     }
 }

@@ -55,9 +55,10 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         var ch = session.Channel;
         var spec = new NetworkSpec(DacNetwork.KindName, session.Data.Shape, k, _options.NetworkWidth);
         var network = session.BuildNetwork(spec);
-        using var optimizer = optim.RMSProp(network.parameters(), _options.LearningRate);
         double totalSteps = (double)_options.MaxEpochs * ((n + _options.BatchSize - 1) / _options.BatchSize);
-        var learningRate = optim.lr_scheduler.LambdaLR(optimizer, step => Math.Max(FinalLearningRateFraction, 1 - step / totalSteps));
+        using var optimizer = TrainingOptimizer.RmsProp(network.parameters(), _options.LearningRate,
+            step => Math.Max(FinalLearningRateFraction, 1 - step / totalSteps));
+        using var balanceWeight = _options.ClusterBalanceWeight.ToScalar();
         var schedule = new DacThresholdSchedule(_options.UpperThreshold, _options.LowerThreshold, _options.LambdaStep);
         session.EstimatedTotalEpochs = _options.MaxEpochs;
         var clock = Stopwatch.StartNew();
@@ -85,10 +86,10 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
                 }
                 var loss = DacPairwiseLoss.Compute(labelFeatures, upper, lower, out var similar, out var dissimilar, selection);
                 if (_options.ClusterBalanceWeight > 0)
-                    loss = loss + _options.ClusterBalanceWeight * DacPairwiseLoss.BalancePenalty(labelFeatures);
-                pairCounts.add_(stack(new[] { similar, dissimilar }).to(ScalarType.Float64));
+                    loss = loss.add(DacPairwiseLoss.BalancePenalty(labelFeatures).mul(balanceWeight), Scalars.One);
+                pairCounts.add_(stack(new[] { similar, dissimilar }).to(ScalarType.Float64), Scalars.One);
                 return loss;
-            }, () => learningRate.step());
+            });
             var counts = pairCounts.cpu().data<double>().ToArray();
             double batches = Math.Max(1, result.Batches);
             ch.Info($"DAC epoch {epoch}: lambda {lambda:F4}, u {upper:F3}, l {lower:F3}, selected pairs/batch: similar {counts[0] / batches:F0}, " +

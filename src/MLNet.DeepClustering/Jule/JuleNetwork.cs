@@ -27,7 +27,7 @@ internal sealed class JuleNetwork : nn.Module<Tensor, Tensor>
         while (Math.Min(height - 4, width - 4) / 2 >= 10)
         {
             layers.Add(($"conv{block}", nn.Conv2d(channels, spec.Width, 5)));
-            layers.Add(($"bn{block}", nn.BatchNorm2d(spec.Width)));
+            layers.Add(($"bn{block}", new BatchNormalization(spec.Width)));
             layers.Add(($"relu{block}", nn.ReLU()));
             layers.Add(($"pool{block}", nn.MaxPool2d(2, 2, ceil_mode: true)));
             channels = spec.Width;
@@ -36,7 +36,7 @@ internal sealed class JuleNetwork : nn.Module<Tensor, Tensor>
             block++;
         }
         layers.Add(($"conv{block}", nn.Conv2d(channels, spec.Width, 5)));
-        layers.Add(($"bn{block}", nn.BatchNorm2d(spec.Width)));
+        layers.Add(($"bn{block}", new BatchNormalization(spec.Width)));
         layers.Add(($"relu{block}", nn.ReLU()));
         layers.Add(("flatten", nn.Flatten()));
         features = nn.Sequential(layers);

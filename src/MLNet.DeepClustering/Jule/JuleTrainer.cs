@@ -74,8 +74,8 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
 
         var spec = new NetworkSpec(JuleNetwork.KindName, data.Shape, d, Jule.JuleDefaults.NetworkWidth);
         var network = session.BuildNetwork(spec);
-        using var optimizer = optim.SGD(network.parameters(), _options.LearningRate, _options.Momentum, weight_decay: _options.WeightDecay);
-        var schedule = optim.lr_scheduler.LambdaLR(optimizer, step => Math.Pow(1 + 1e-4 * step, -0.75));
+        using var optimizer = TrainingOptimizer.Sgd(network.parameters(), _options.LearningRate, _options.Momentum, _options.WeightDecay,
+            step => Math.Pow(1 + 1e-4 * step, -0.75));
 
         // As the reference code: each period trains the CNN on the current clusters (the first on the initial ones) and
         // then merges on the new embeddings; the merge that reaches k ends the recurrent process (the CNN is not fitted
@@ -86,7 +86,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         {
             session.Period = period;
             var cnnClock = Stopwatch.StartNew();
-            double loss = TrainPeriod(session, network, optimizer, schedule, labels);
+            double loss = TrainPeriod(session, network, optimizer, labels);
             embedding = session.Embed(network, d, DeepClusteringTransformer.InferenceBatchSize);
             cnnClock.Stop();
             int before = engine.ClusterCount;
@@ -123,8 +123,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
     }
 
     // One period of CNN training on the current clusters.
-    private double TrainPeriod(TrainingSession session, nn.Module<Tensor, Tensor> network, optim.Optimizer optimizer,
-        optim.lr_scheduler.LRScheduler schedule, int[] labels)
+    private double TrainPeriod(TrainingSession session, nn.Module<Tensor, Tensor> network, TrainingOptimizer optimizer, int[] labels)
     {
         double loss = double.NaN;
         using var labelTensor = tensor(labels.Select(l => (long)l).ToArray(), device: session.Device);
@@ -136,7 +135,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
                 var batchLabels = labelTensor.index_select(0, tensor(indices.Select(i => (long)i).ToArray(), device: session.Device));
                 var input = _options.Augment ? Augmentation.RandomAffine(x, session.Generator) : x;
                 return JuleTripletLoss.Compute(network.call(input), batchLabels, _options.NeighborClusterCount, _options.Gamma, _options.Margin, out _);
-            }, () => schedule.step());
+            });
             loss = result.MeanLoss;
             session.Channel.Trace($"JULE epoch {epoch + 1}: loss {loss:F4}, {result.ImagesPerSecond:F0} images/s");
         }

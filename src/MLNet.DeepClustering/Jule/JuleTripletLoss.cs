@@ -1,3 +1,5 @@
+using MLNet.DeepClustering.Torch;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLNet.DeepClustering.Jule;
@@ -11,6 +13,7 @@ namespace MLNet.DeepClustering.Jule;
 internal static class JuleTripletLoss
 {
     private const float SameClusterOffset = 1e6f;
+    private static readonly Scalar Offset = SameClusterOffset.ToScalar(), HalfOffset = (SameClusterOffset / 2).ToScalar();
 
     /// <param name="embedding">[B, d] embeddings.</param>
     /// <param name="labels">[B] current cluster of each row (int64, same device).</param>
@@ -21,19 +24,23 @@ internal static class JuleTripletLoss
     public static Tensor Compute(Tensor embedding, Tensor labels, int negativesPerAnchor, float gamma, float margin, out Tensor triplets)
     {
         long b = embedding.shape[0];
-        var squared = embedding.square().sum(1);
-        var distance = (squared.unsqueeze(1) + squared.unsqueeze(0) - 2 * embedding.matmul(embedding.t())).clamp_min(0);
+        // Every Scalar is held until its operation returns (Torch/Scalars.cs): no float arguments, no + operator.
+        using var gammaScalar = gamma.ToScalar();
+        using var marginScalar = margin.ToScalar();
+        var squared = embedding.mul(embedding).sum(1);
+        var distance = squared.unsqueeze(1).add(squared.unsqueeze(0), Scalars.One)
+            .sub(embedding.matmul(embedding.t()).mul(Scalars.Two)).clamp_min(Scalars.Zero);
         var same = labels.unsqueeze(1).eq(labels.unsqueeze(0));
         var positive = same.logical_and(eye(b, dtype: ScalarType.Bool, device: embedding.device).logical_not());
         int kc = (int)Math.Min(negativesPerAnchor, b - 1);
         // Same-cluster entries are pushed out of reach with a finite offset (not +inf, whose gradient paths give NaN).
-        var offset = same.to(embedding.dtype) * SameClusterOffset;
-        var candidates = (distance + offset).topk(kc, dim: 1, largest: false);
-        var validNegative = candidates.values.lt(SameClusterOffset / 2);
+        var offset = same.to(embedding.dtype).mul(Offset);
+        var candidates = distance.add(offset, Scalars.One).topk(kc, dim: 1, largest: false);
+        var validNegative = candidates.values.lt(HalfOffset);
         var negativeDistance = distance.gather(1, candidates.indexes);
         var mask = positive.unsqueeze(2).logical_and(validNegative.unsqueeze(1)).to(embedding.dtype);
-        var hinge = (gamma * distance.unsqueeze(2) - negativeDistance.unsqueeze(1) + margin).clamp_min(0);
+        var hinge = distance.unsqueeze(2).mul(gammaScalar).sub(negativeDistance.unsqueeze(1)).add(marginScalar, Scalars.One).clamp_min(Scalars.Zero);
         triplets = mask.sum();
-        return (hinge * mask).sum() / triplets.clamp_min(1);
+        return hinge.mul(mask).sum().div(triplets.clamp_min(Scalars.One));
     }
 }

@@ -1,3 +1,4 @@
+using MLNet.DeepClustering.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,8 +17,6 @@ internal enum ScoreKind
 /// <summary>Maps embeddings to k distance-like scores (smaller = closer); the predicted cluster is the argmin.</summary>
 internal sealed class ScoreHead
 {
-    private static readonly Scalar Zero = 0f.ToScalar(), One = 1f.ToScalar(), Two = 2f.ToScalar();
-
     public ScoreHead(ScoreKind kind, int clusterCount, int dimension, float[] matrix)
     {
         if (!Enum.IsDefined(kind) || clusterCount < 2 || dimension < 1 || matrix.Length != (long)clusterCount * dimension)
@@ -50,15 +49,15 @@ internal sealed class ScoreHead
     public Tensor Score(Tensor embedding, Tensor matrix)
     {
         using var scope = NewDisposeScope();
-        // Every Scalar is a cached static one: TorchSharp does not keep implicit Scalar temporaries alive during native
-        // calls, and PredictionEngines score on several threads while others allocate and collect (see CollectionPause).
-        // The overloads that create one behind the call are avoided: add_(Scalar) and add(Tensor) pass an alpha of 1,
-        // square() is pow(2), and the + operator is add(Tensor). Squares are products and sub takes no Scalar.
+        // Only the process-wide Scalars (Torch/Scalars.cs): PredictionEngines score on several threads while others
+        // allocate and collect. The overloads that create a Scalar behind the call are avoided: add_(Scalar) and
+        // add(Tensor) pass an alpha of 1, square() is pow(2), and the + operator is add(Tensor). Squares are products
+        // and sub takes no Scalar.
         Tensor score = Kind switch
         {
-            ScoreKind.CosineDistanceToPrototypes => embedding.matmul(matrix.t()).neg_().add_(One, One),
-            _ => embedding.mul(embedding).sum(1, keepdim: true).sub(embedding.matmul(matrix.t()).mul_(Two))
-                .add_(matrix.mul(matrix).sum(1).unsqueeze(0), One).clamp_min_(Zero),
+            ScoreKind.CosineDistanceToPrototypes => embedding.matmul(matrix.t()).neg_().add_(Scalars.One, Scalars.One),
+            _ => embedding.mul(embedding).sum(1, keepdim: true).sub(embedding.matmul(matrix.t()).mul_(Scalars.Two))
+                .add_(matrix.mul(matrix).sum(1).unsqueeze(0), Scalars.One).clamp_min_(Scalars.Zero),
         };
         return score.MoveToOuterDisposeScope();
     }

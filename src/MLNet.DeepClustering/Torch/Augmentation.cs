@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MLNet.DeepClustering.Torch;
@@ -15,14 +16,21 @@ internal static class Augmentation
         using var scope = NewDisposeScope();
         long b = images.shape[0];
         var device = images.device;
-        var angle = (rand(b, generator: generator).to(device) * 2f - 1f) * (maxDegrees * MathF.PI / 180f);
-        var scale = 1f + (rand(b, generator: generator).to(device) * 2f - 1f) * maxZoom;
-        var shift = (rand(b, 2, generator: generator).to(device) * 2f - 1f) * (2f * maxShift);
-        var cos = angle.cos() / scale;
-        var sin = angle.sin() / scale;
-        var theta = stack(new[] { cos, -sin, shift[.., 0], sin, cos, shift[.., 1] }, 1).reshape(b, 2, 3);
+        // Every Scalar is held until its operation returns (Torch/Scalars.cs); each expression is what the operators
+        // would compute: u * 2 - 1 for a uniform u in [-1, 1), then a product with the largest value.
+        using var radians = (maxDegrees * MathF.PI / 180f).ToScalar();
+        using var zoom = maxZoom.ToScalar();
+        using var shiftRange = (2f * maxShift).ToScalar();
+        var angle = Symmetric(rand(b, generator: generator).to(device)).mul(radians);
+        var scale = Symmetric(rand(b, generator: generator).to(device)).mul(zoom).add(Scalars.One, Scalars.One);
+        var shift = Symmetric(rand(b, 2, generator: generator).to(device)).mul(shiftRange);
+        var cos = angle.cos().div(scale);
+        var sin = angle.sin().div(scale);
+        var theta = stack(new[] { cos, sin.neg(), shift[.., 0], sin, cos, shift[.., 1] }, 1).reshape(b, 2, 3);
         var grid = nn.functional.affine_grid(theta, images.shape, align_corners: false);
         var result = nn.functional.grid_sample(images, grid, align_corners: false);
         return result.MoveToOuterDisposeScope();
     }
+
+    private static Tensor Symmetric(Tensor uniform) => uniform.mul(Scalars.Two).sub(Scalars.One);
 }

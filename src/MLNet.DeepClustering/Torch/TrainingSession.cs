@@ -159,40 +159,32 @@ internal sealed class TrainingSession : IDisposable
     }
 
     /// <summary>
-    /// One pass over <paramref name="order"/> in mini-batches: zero_grad, loss, backward, step. The last batch is kept
+    /// One pass over <paramref name="order"/> in mini-batches: zero the gradients, loss, backward, optimizer step (which
+    /// also advances its learning-rate schedule). The last batch is kept
     /// when it holds two images or more (batch normalisation needs two). <paramref name="loss"/> may return null to skip
     /// a batch.
     /// </summary>
-    public EpochResult RunEpoch(nn.Module model, optim.Optimizer optimizer, IReadOnlyList<int> order, int batchSize,
-        Func<Tensor, int[], Tensor?> loss, Action? afterStep = null)
+    public EpochResult RunEpoch(nn.Module model, TrainingOptimizer optimizer, IReadOnlyList<int> order, int batchSize,
+        Func<Tensor, int[], Tensor?> loss)
     {
         var clock = Stopwatch.StartNew();
         model.train();
         using var total = zeros(1, dtype: ScalarType.Float64, device: Device);
         int batches = 0, images = 0;
-        try
+        foreach (var batchIndices in Batches(order, batchSize, LastBatch.KeepIfAtLeastTwo))
         {
-            foreach (var batchIndices in Batches(order, batchSize, LastBatch.KeepIfAtLeastTwo))
-            {
-                CheckCanceled();
-                CollectionPause.AtBatchBoundary();
-                using var scope = NewDisposeScope();
-                optimizer.zero_grad();
-                var x = Data.Gather(batchIndices, Device);
-                var value = loss(x, batchIndices);
-                if (value is null)
-                    continue;
-                value.backward();
-                optimizer.step();
-                afterStep?.Invoke();
-                total.add_(value.detach().to(ScalarType.Float64));
-                batches++;
-                images += batchIndices.Length;
-            }
-        }
-        finally
-        {
-            CollectionPause.End();
+            CheckCanceled();
+            using var scope = NewDisposeScope();
+            optimizer.ZeroGrad();
+            var x = Data.Gather(batchIndices, Device);
+            var value = loss(x, batchIndices);
+            if (value is null)
+                continue;
+            value.backward();
+            optimizer.Step();
+            total.add_(value.detach().to(ScalarType.Float64), Scalars.One);
+            batches++;
+            images += batchIndices.Length;
         }
         double mean = batches > 0 ? total.item<double>() / batches : double.NaN;
         EpochsRun++;
@@ -213,12 +205,12 @@ internal sealed class TrainingSession : IDisposable
     /// </summary>
     public void RecalibrateBatchNorm(nn.Module<Tensor, Tensor> model, int batchSize)
     {
-        var norms = model.modules().OfType<TorchSharp.Modules.BatchNorm>().ToArray();
-        var momenta = norms.Select(norm => norm.momentum).ToArray();
+        var norms = model.modules().OfType<BatchNormalization>().ToArray();
+        var momenta = norms.Select(norm => norm.Momentum).ToArray();
         foreach (var norm in norms)
         {
-            norm.reset_running_stats();
-            norm.momentum = null;   // cumulative average over the batches that follow
+            norm.ResetRunningStatistics();
+            norm.Momentum = null;   // cumulative average over the batches that follow
         }
         try
         {
@@ -234,7 +226,7 @@ internal sealed class TrainingSession : IDisposable
         finally
         {
             for (int i = 0; i < norms.Length; i++)
-                norms[i].momentum = momenta[i];
+                norms[i].Momentum = momenta[i];
             model.eval();
         }
     }

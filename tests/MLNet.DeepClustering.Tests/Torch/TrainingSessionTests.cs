@@ -31,22 +31,22 @@ public sealed class TrainingSessionTests
         var data = TrainingData.Read(view, view.Schema["Features"], new ImageShape(1, 4, 4), () => { });
         using var session = new TrainingSession(host, channel, torch.CPU, 1, data, "test", 2, progress: null);
 
-        var norm = torch.nn.BatchNorm2d(1);
+        var norm = new BatchNormalization(1);
         using var model = torch.nn.Sequential(("norm", norm));
         // Running statistics far from the data, as after training on other inputs.
         using (torch.no_grad())
         {
-            norm.running_mean!.fill_(-10);
-            norm.running_var!.fill_(100);
+            norm.RunningMean.fill_(-10);
+            norm.RunningVariance.fill_(100);
         }
 
         session.RecalibrateBatchNorm(model, 50);
 
         double mean = rows.SelectMany(r => r.Features).Average();
-        Assert.AreEqual(mean, norm.running_mean!.item<float>(), 1e-4, "the mean of four equal batches is the data mean");
+        Assert.AreEqual(mean, norm.RunningMean.item<float>(), 1e-4, "the mean of four equal batches is the data mean");
         double variance = rows.SelectMany(r => r.Features).Select(v => (v - mean) * (v - mean)).Average();
-        Assert.AreEqual(variance, norm.running_var!.item<float>(), 0.05 * variance);
-        Assert.AreEqual(0.1, norm.momentum!.Value, 1e-12, "momentum is restored");
+        Assert.AreEqual(variance, norm.RunningVariance.item<float>(), 0.05 * variance);
+        Assert.AreEqual(0.1, norm.Momentum!.Value, 1e-12, "momentum is restored");
         Assert.IsFalse(model.training, "the model is left in evaluation mode");
     }
 

@@ -27,7 +27,8 @@ internal static class JuleTripletLoss
         // Every Scalar is held until its operation returns (Torch/Scalars.cs): no float arguments, no + operator.
         using var gammaScalar = gamma.ToScalar();
         using var marginScalar = margin.ToScalar();
-        var squared = embedding.mul(embedding).sum(1);
+        // pow(2), not a product: the same autograd graph as square(), so gradients sum in the same order.
+        var squared = embedding.pow(Scalars.Two).sum(1);
         var distance = squared.unsqueeze(1).add(squared.unsqueeze(0), Scalars.One)
             .sub(embedding.matmul(embedding.t()).mul(Scalars.Two)).clamp_min(Scalars.Zero);
         var same = labels.unsqueeze(1).eq(labels.unsqueeze(0));

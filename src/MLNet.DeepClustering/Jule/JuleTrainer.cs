@@ -95,7 +95,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             graphClock.Start();
             graph = KnnGraph.Build(embedding, d, _options.NeighborCount, session.CheckCanceled);
             engine = new GdlAgglomeration(graph, embedding, labels, _options.SigmaScale);
-            int merges = Math.Min((int)Math.Ceiling(_options.UnrollingRate * before), before - k);
+            int merges = MergesPerPeriod(before, k, _options.UnrollingRate);
             if (before - merges <= k || engine.Merge(merges, _options.NeighborClusterCount, _options.Lambda, session.CheckCanceled) == 0)
                 engine.MergeTo(k, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled);
             labels = engine.Labels();
@@ -147,13 +147,14 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
     internal static int Periods(int clusters, int k, double unrollingRate)
     {
         int periods = 1;
-        while (clusters - Math.Min((int)Math.Ceiling(unrollingRate * clusters), clusters - k) > k)
-        {
-            clusters -= (int)Math.Ceiling(unrollingRate * clusters);
+        for (int left = clusters - MergesPerPeriod(clusters, k, unrollingRate); left > k; left -= MergesPerPeriod(left, k, unrollingRate))
             periods++;
-        }
         return periods;
     }
+
+    /// <summary>Merges at the end of a period that starts with <paramref name="clusters"/>: ceil(eta * clusters), never below k.</summary>
+    private static int MergesPerPeriod(int clusters, int k, double unrollingRate)
+        => Math.Min((int)Math.Ceiling(unrollingRate * clusters), clusters - k);
 
     /// <summary>
     /// A training order where every batch holds several clusters and positives for each: clusters are cut into chunks

@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MLNet.DeepClustering.Torch;
 
 namespace MLNet.DeepClustering;
 
@@ -44,6 +45,7 @@ internal sealed class ClusteringDataView : IDataView
         private readonly ValueGetter<VBuffer<float>>? _imageGetter;
         private readonly ScoredBatch? _batch;
         private readonly BufferedRow? _buffered;
+        private readonly IEnumerator<int[]>? _batches;
         private VBuffer<float> _image;
         private long _position = -1;
         private bool _disposed;
@@ -65,6 +67,7 @@ internal sealed class ClusteringDataView : IDataView
             int capacity = _buffered == null ? 1 : DeepClusteringTransformer.InferenceBatchSize;
             _batch = new ScoredBatch(parent._model, feature.Name, capacity) { Current = -1 };
             _columns.Bind(_buffered ?? (DataViewRow)_input, _batch, static () => { });
+            _batches = Batching.Batches(ReadRows(), capacity, LastBatch.Keep).GetEnumerator();
         }
 
         public override DataViewSchema Schema => _parent.Schema;
@@ -100,18 +103,27 @@ internal sealed class ClusteringDataView : IDataView
         /// <summary>Reads and scores the next batch of rows; false at the end of the source.</summary>
         private bool FillBatch()
         {
-            int count = 0;
-            while (count < _batch!.Capacity && _input.MoveNext())
+            if (!_batches!.MoveNext())
+                return false;
+            _batch!.Score(_batches.Current.Length);
+            return true;
+        }
+
+        /// <summary>
+        /// The source's rows as batch slots: each row's image (and its buffered pass-through values) is copied into the
+        /// next slot before the cursor moves on; slots restart at 0 with each batch <see cref="Batching"/> cuts.
+        /// </summary>
+        private IEnumerable<int> ReadRows()
+        {
+            int slot = 0;
+            while (_input.MoveNext())
             {
                 _imageGetter!(ref _image);
-                _batch.SetPixels(count, _image, _input.Position);
-                _buffered?.Fill(count);
-                count++;
+                _batch!.SetPixels(slot, _image, _input.Position);
+                _buffered?.Fill(slot);
+                yield return slot;
+                slot = (slot + 1) % _batch.Capacity;
             }
-            if (count == 0)
-                return false;
-            _batch.Score(count);
-            return true;
         }
 
         protected override void Dispose(bool disposing)
@@ -119,7 +131,10 @@ internal sealed class ClusteringDataView : IDataView
             if (_disposed)
                 return;
             if (disposing)
+            {
+                _batches?.Dispose();
                 _input.Dispose();
+            }
             _disposed = true;
             base.Dispose(disposing);
         }

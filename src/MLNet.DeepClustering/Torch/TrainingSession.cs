@@ -6,19 +6,6 @@ using static TorchSharp.torch;
 
 namespace MLNet.DeepClustering.Torch;
 
-/// <summary>What <see cref="TrainingSession.Batches"/> does with a last batch shorter than the batch size.</summary>
-internal enum LastBatch
-{
-    /// <summary>Keep it, whatever its size (inference: every image gets its output).</summary>
-    Keep,
-
-    /// <summary>Keep it when it holds at least two images (training: batch normalisation needs two).</summary>
-    KeepIfAtLeastTwo,
-
-    /// <summary>Drop it (batch-norm re-estimation: every batch gets equal weight in the average).</summary>
-    Drop,
-}
-
 /// <summary>What one pass over the data produced.</summary>
 internal readonly record struct EpochResult(double MeanLoss, int Batches, int Images, double Seconds)
 {
@@ -140,25 +127,6 @@ internal sealed class TrainingSession : IDisposable
     }
 
     /// <summary>
-    /// The consecutive slices of <paramref name="order"/> of <paramref name="batchSize"/> indices, the last shorter one
-    /// as <paramref name="last"/> says. Full batches share one array, valid until the next one is produced.
-    /// </summary>
-    public static IEnumerable<int[]> Batches(IReadOnlyList<int> order, int batchSize, LastBatch last)
-    {
-        var full = new int[batchSize];
-        for (int start = 0; start < order.Count; start += batchSize)
-        {
-            int count = Math.Min(batchSize, order.Count - start);
-            if (count < batchSize && (last == LastBatch.Drop || (last == LastBatch.KeepIfAtLeastTwo && count < 2)))
-                yield break;
-            var batch = count == batchSize ? full : new int[count];
-            for (int i = 0; i < count; i++)
-                batch[i] = order[start + i];
-            yield return batch;
-        }
-    }
-
-    /// <summary>
     /// One pass over <paramref name="order"/> in mini-batches: zero the gradients, loss, backward, optimizer step (which
     /// also advances its learning-rate schedule). The last batch is kept
     /// when it holds two images or more (batch normalisation needs two). <paramref name="loss"/> may return null to skip
@@ -171,7 +139,7 @@ internal sealed class TrainingSession : IDisposable
         model.train();
         using var total = zeros(1, dtype: ScalarType.Float64, device: Device);
         int batches = 0, images = 0;
-        foreach (var batchIndices in Batches(order, batchSize, LastBatch.KeepIfAtLeastTwo))
+        foreach (var batchIndices in Batching.Batches(order, batchSize, LastBatch.KeepIfAtLeastTwo))
         {
             CheckCanceled();
             using var scope = NewDisposeScope();
@@ -216,7 +184,7 @@ internal sealed class TrainingSession : IDisposable
         {
             model.train();
             using var noGrad = no_grad();
-            foreach (var indices in Batches(Shuffled(Data.Count), batchSize, LastBatch.Drop))
+            foreach (var indices in Batching.Batches(Shuffled(Data.Count), batchSize, LastBatch.Drop))
             {
                 CheckCanceled();
                 using var scope = NewDisposeScope();
@@ -238,7 +206,7 @@ internal sealed class TrainingSession : IDisposable
         var result = new float[(long)Data.Count * outputSize];
         using var noGrad = no_grad();
         int start = 0;
-        foreach (var indices in Batches(Enumerable.Range(0, Data.Count).ToArray(), batchSize, LastBatch.Keep))
+        foreach (var indices in Batching.Batches(Enumerable.Range(0, Data.Count), batchSize, LastBatch.Keep))
         {
             CheckCanceled();
             using var scope = NewDisposeScope();

@@ -57,7 +57,7 @@ public sealed class TrainingSessionTests
     public void BatchesFollowTheLastBatchPolicy(int policy, string expected)
     {
         var last = (LastBatch)policy;
-        string Slices(int n) => string.Join("|", TrainingSession.Batches(Enumerable.Range(0, n).ToArray(), 3, last).Select(b => string.Join(" ", b)));
+        string Slices(int n) => string.Join("|", Batching.Batches(Enumerable.Range(0, n), 3, last).Select(b => string.Join(" ", b)));
         Assert.AreEqual(expected, Slices(7));
         Assert.AreEqual(last == LastBatch.Drop ? "0 1 2|3 4 5" : "0 1 2|3 4 5|6 7", Slices(8));
         Assert.AreEqual("0 1 2|3 4 5", Slices(6));

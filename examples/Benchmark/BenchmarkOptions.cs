@@ -19,6 +19,12 @@ internal sealed record BenchmarkOptions
     public int[] EngineSizes { get; init; } = { 10_000, 20_000, 40_000, 70_000 };
     public double NetworkSeconds { get; init; } = 20;
     public string? Child { get; init; }
+    public string Suite { get; init; } = "";
+    public int? Resolution { get; init; }
+    public string[] Datasets { get; init; } = QualitySuite.DefaultDatasets;
+    public int[] Seeds { get; init; } = { 1, 2, 3 };
+    public string FashionFolder { get; init; } = "/usr/share/datasets/fashion-mnist";
+    public string[] Settings { get; init; } = Array.Empty<string>();
     public int EngineN { get; init; }
 
     /// <summary>The clustering methods to fit: one, or kmeans, dac, jule (RC) and jule-sf for "all".</summary>
@@ -33,6 +39,16 @@ internal sealed record BenchmarkOptions
         {
             yield return "--data";
             yield return DataFolder;
+        }
+        foreach (string setting in Settings)
+        {
+            yield return "--set";
+            yield return setting;
+        }
+        if (Resolution is int resolution)
+        {
+            yield return "--resolution";
+            yield return resolution.ToString(CultureInfo.InvariantCulture);
         }
         foreach (var (name, value) in new[]
         {
@@ -68,13 +84,23 @@ internal sealed record BenchmarkOptions
                 "--network-seconds" => o with { NetworkSeconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--child" => o with { Child = Next() },
                 "--engine-n" => o with { EngineN = NextInt() },
+                "--suite" => o with { Suite = Next().ToLowerInvariant() },
+                "--resolution" => o with { Resolution = NextInt() },
+                "--datasets" => o with { Datasets = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
+                "--seeds" => o with { Seeds = Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() },
+                "--fashion" => o with { FashionFolder = Next() },
+                "--set" => o with { Settings = o.Settings.Append(Next()).ToArray() },
                 _ => throw new ArgumentException(
                     $"Unknown argument '{args[i]}'. Use --method, --data, --limit, --threads, --device, --seed, --results, " +
-                    "--skip-networks, --skip-engine, --engine-sizes, --network-seconds."),
+                    "--skip-networks, --skip-engine, --engine-sizes, --network-seconds, --suite quality, --datasets, --seeds, --fashion, --set Option=value."),
             };
         }
         if (o.Method != "all" && !AllMethods.Contains(o.Method))
             throw new ArgumentException($"Unknown --method '{o.Method}' (expected {string.Join(", ", AllMethods)} or all).");
+        if (o.Suite is not ("" or "quality"))
+            throw new ArgumentException($"Unknown --suite '{o.Suite}' (expected quality).");
+        if (o.Resolution is < 2 or > 28)
+            throw new ArgumentException("--resolution must be between 2 and 28.");
         if (o.Limit < 20 || o.Threads < 1 || o.NetworkSeconds <= 0)
             throw new ArgumentException("--limit must be at least 20, --threads at least 1, --network-seconds positive.");
         return o;

@@ -27,6 +27,9 @@ internal static class MethodRun
         var digits = options.DataFolder is null
             ? MnistIdx.LoadEmbedded(typeof(MethodRun).Assembly, options.Limit)
             : MnistIdx.LoadFolder(options.DataFolder, options.Limit);
+        if (options.Resolution is int side)
+            foreach (var digit in digits)
+                digit.Features = LowResolution.Degrade(digit.Features, 28, side);
         var data = mlContext.Data.LoadFromEnumerable(digits);
 
         IEstimator<ITransformer> pipeline = options.Method switch
@@ -38,15 +41,15 @@ internal static class MethodRun
                     NumberOfClusters = 10,
                     NumberOfThreads = options.Threads,
                 })),
-            "dac" => mlContext.Clustering.Trainers.Dac(new DacTrainer.Options
+            "dac" => mlContext.Clustering.Trainers.Dac(Apply(options, new DacTrainer.Options
             {
                 NumberOfClusters = 10, Seed = options.Seed, Device = options.Device, NumberOfThreads = options.Threads,
-            }),
-            "jule" or "jule-sf" => mlContext.Clustering.Trainers.Jule(new JuleTrainer.Options
+            })),
+            "jule" or "jule-sf" => mlContext.Clustering.Trainers.Jule(Apply(options, new JuleTrainer.Options
             {
                 NumberOfClusters = 10, Seed = options.Seed, Device = options.Device, NumberOfThreads = options.Threads,
                 Reclustering = options.Method == "jule",
-            }),
+            })),
             _ => throw new ArgumentException($"Unknown method '{options.Method}'."),
         };
 
@@ -85,6 +88,28 @@ internal static class MethodRun
         Console.WriteLine($"ACC {result.Acc:F4} NMI {result.Nmi:F4} ARI {result.Ari:F4}; fit {fitSeconds:F1} s; training {result.TrainingImagesPerSecond:F0} images/s; " +
                           $"Transform {transformRate:F0} images/s; PredictionEngine {engineRate:F0} images/s; peak {result.PeakWorkingSetMb:F0} MB; sizes [{result.ClusterSizes}]");
         return result;
+    }
+
+    /// <summary>Sets the trainer options named by --set Name=value (for ablations), by reflection.</summary>
+    private static T Apply<T>(BenchmarkOptions options, T trainerOptions) where T : class
+    {
+        foreach (string setting in options.Settings)
+        {
+            int equals = setting.IndexOf('=');
+            if (equals <= 0)
+                throw new ArgumentException($"--set {setting}: expected Option=value.");
+            var property = typeof(T).GetProperty(setting[..equals]);
+            if (property is null || !property.CanWrite)
+            {
+                // A suite sets options for several trainers: each takes the ones it has.
+                Console.WriteLine($"option {setting[..equals]}: not an option of {typeof(T).DeclaringType?.Name}, ignored");
+                continue;
+            }
+            var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            property.SetValue(trainerOptions, Convert.ChangeType(setting[(equals + 1)..], type, System.Globalization.CultureInfo.InvariantCulture));
+            Console.WriteLine($"option {property.Name} = {property.GetValue(trainerOptions)}");
+        }
+        return trainerOptions;
     }
 
     /// <summary>Reads PredictedLabel, Score and (when present) Embedding of every row through one cursor.</summary>

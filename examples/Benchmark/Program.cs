@@ -4,6 +4,8 @@
 //   dotnet run -c Release --project examples/Benchmark -- [--method jule|jule-sf|dac|kmeans|all] [--data <IDX folder>]
 //       [--limit N] [--threads T] [--device cpu|cuda] [--seed 1] [--results <folder>] [--skip-networks] [--skip-engine]
 //       [--engine-sizes 10000,20000,40000,70000] [--network-seconds 20]
+//   dotnet run -c Release --project examples/Benchmark -- --suite quality [--method kmeans|jule|dac|all]
+//       [--datasets mnist:10000,fashion:10000:14,...] [--seeds 1,2,3] [--fashion <folder with train-*>]
 //
 // Every measurement runs in its own child process (this program started again with --child), so each row's peak
 // working set is its own and one method's allocations cannot slow the next. Results: a table on the console, and
@@ -30,6 +32,9 @@ if (options.Child is { } child)
     Console.WriteLine(ChildProcess.ResultPrefix + JsonSerializer.Serialize(result, result.GetType()));
     return 0;
 }
+
+if (options.Suite == "quality")
+    return QualitySuite.Run(options);
 
 var report = new Report(options);
 Console.WriteLine(report.MachineLine);

@@ -3,7 +3,10 @@
 //
 //   dotnet run -c Release --project examples/ClusterDigits -- [--method dac|jule] [--limit 10000] [--epochs N]
 //       [--no-reclustering] [--verbose] [--seed 1] [--device cpu|cuda] [--data <folder with IDX files>] [--model digits-model.zip]
-// --epochs is DAC's MaxEpochs or JULE's EpochsPerPeriod; --no-reclustering gives JULE's SF result instead of RC.
+//       [--clusters 10|auto]
+// --epochs is DAC's MaxEpochs or JULE's EpochsPerPeriod; --no-reclustering gives JULE's SF result instead of RC;
+// --clusters auto lets the trainer choose k (NumberOfClusters = 0, between 2 and 20). --data takes a folder with
+// images-idx3-ubyte(.gz) and labels-idx1-ubyte(.gz), or with the train-* pair of an MNIST-style download.
 using System.Diagnostics;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -29,14 +32,14 @@ IEstimator<DeepClusteringTransformer> trainer = options.Method switch
 {
     "dac" => mlContext.Clustering.Trainers.Dac(new DacTrainer.Options
     {
-        NumberOfClusters = 10,
+        NumberOfClusters = options.Clusters,
         MaxEpochs = options.Epochs ?? new DacTrainer.Options().MaxEpochs,
         Seed = options.Seed,
         Device = options.Device,
     }),
     "jule" => mlContext.Clustering.Trainers.Jule(new JuleTrainer.Options
     {
-        NumberOfClusters = 10,
+        NumberOfClusters = options.Clusters,
         EpochsPerPeriod = options.Epochs ?? new JuleTrainer.Options().EpochsPerPeriod,
         Reclustering = options.Reclustering,
         Seed = options.Seed,
@@ -58,7 +61,7 @@ var sizes = scored.GetColumn<uint>(DeepClusteringColumnNames.PredictedLabel).Gro
 Console.WriteLine();
 Console.WriteLine($"ACC {metrics.Accuracy:F4}  NMI {metrics.NormalizedMutualInformation:F4}  ARI {metrics.AdjustedRandIndex:F4}");
 Console.WriteLine($"fit {fitSeconds:F1} s; transform + evaluate {inferSeconds:F1} s ({digits.Count / inferSeconds:F0} images/s)");
-Console.WriteLine($"cluster sizes: [{string.Join(", ", sizes)}]");
+Console.WriteLine($"{model.NumberOfClusters} clusters{(options.Clusters == 0 ? " (chosen by the trainer)" : "")}; sizes: [{string.Join(", ", sizes)}]");
 
 mlContext.Model.Save(model, data.Schema, options.ModelPath);
 Console.WriteLine($"Saved the model to {Path.GetFullPath(options.ModelPath)} ({new FileInfo(options.ModelPath).Length / 1024} KiB).");
@@ -82,11 +85,11 @@ internal sealed class ClusterPrediction
     public float[] Embedding { get; set; } = Array.Empty<float>();
 }
 
-internal sealed record ExampleOptions(string Method, int Limit, int? Epochs, bool Reclustering, bool Verbose, int Seed, string Device, string? DataFolder, string ModelPath)
+internal sealed record ExampleOptions(string Method, int Limit, int? Epochs, bool Reclustering, bool Verbose, int Seed, string Device, string? DataFolder, string ModelPath, int Clusters)
 {
     public static ExampleOptions Parse(string[] args)
     {
-        var o = new ExampleOptions("dac", 10000, null, true, false, 1, "cpu", null, "digits-model.zip");
+        var o = new ExampleOptions("dac", 10000, null, true, false, 1, "cpu", null, "digits-model.zip", 10);
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -101,7 +104,8 @@ internal sealed record ExampleOptions(string Method, int Limit, int? Epochs, boo
                 "--device" => o with { Device = Next() },
                 "--data" => o with { DataFolder = Next() },
                 "--model" => o with { ModelPath = Next() },
-                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --method, --limit, --epochs, --no-reclustering, --verbose, --seed, --device, --data, --model."),
+                "--clusters" => o with { Clusters = Next() is "auto" ? 0 : int.Parse(args[i]) },
+                _ => throw new ArgumentException($"Unknown argument '{args[i]}'. Use --method, --limit, --epochs, --no-reclustering, --verbose, --seed, --device, --data, --model, --clusters."),
             };
         }
         return o;

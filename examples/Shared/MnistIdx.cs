@@ -26,13 +26,21 @@ public static class MnistIdx
         return Read(images, labels, limit);
     }
 
-    /// <summary>Reads up to <paramref name="limit"/> digits from a folder holding the IDX pair (gzipped or not).</summary>
+    /// <summary>
+    /// Reads up to <paramref name="limit"/> images from a folder holding an IDX pair (gzipped or not): images-idx3-ubyte
+    /// and labels-idx1-ubyte, or else the training pair of an MNIST-style download (train-images-idx3-ubyte and
+    /// train-labels-idx1-ubyte, as Debian's dataset-fashion-mnist installs). A test pair (t10k-*) is never read.
+    /// </summary>
     public static List<Digit> LoadFolder(string folder, int limit = int.MaxValue)
     {
-        using var images = OpenFile(folder, ImagesFile);
-        using var labels = OpenFile(folder, LabelsFile);
+        string prefix = Exists(folder, ImagesFile) ? "" : Exists(folder, "train-" + ImagesFile) ? "train-" : "";
+        using var images = OpenFile(folder, prefix + ImagesFile);
+        using var labels = OpenFile(folder, prefix + LabelsFile);
         return Read(images, labels, limit);
     }
+
+    private static bool Exists(string folder, string gzName)
+        => File.Exists(Path.Combine(folder, gzName)) || File.Exists(Path.Combine(folder, gzName[..^3]));
 
     private static Stream OpenResource(Assembly assembly, string name)
     {

@@ -31,8 +31,10 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
             throw new ArgumentException("PredictedLabelColumnName, ScoreColumnName and EmbeddingColumnName must be column names.", nameof(options));
         if (outputs.Distinct(StringComparer.Ordinal).Count() != 3)
             throw new ArgumentException($"PredictedLabelColumnName, ScoreColumnName and EmbeddingColumnName must differ; got '{string.Join("', '", outputs)}'.", nameof(options));
-        if (options.NumberOfClusters < 2)
-            throw new ArgumentOutOfRangeException(nameof(options), options.NumberOfClusters, "NumberOfClusters must be at least 2.");
+        if (options.NumberOfClusters < 2 && options.NumberOfClusters != 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.NumberOfClusters, "NumberOfClusters must be at least 2, or 0 to choose it from the data.");
+        if (options.NumberOfClusters == 0 && options.MaxNumberOfClusters < 2)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxNumberOfClusters, "MaxNumberOfClusters must be at least 2 when NumberOfClusters is 0.");
         if (options.ImageChannels <= 0 || options.ImageHeight <= 0 || options.ImageWidth <= 0)
             throw new ArgumentOutOfRangeException(nameof(options), "ImageChannels, ImageHeight and ImageWidth must be positive when set.");
         if (options.NumberOfThreads is < 1)
@@ -53,6 +55,14 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
         if (!condition)
             throw new ArgumentOutOfRangeException("options", value, message);
     }
+
+    /// <summary>True when the trainer chooses k (NumberOfClusters = 0).</summary>
+    private protected bool ChoosesClusterCount => _options.NumberOfClusters == 0;
+
+    /// <summary>The k the network trains for: NumberOfClusters, or with NumberOfClusters = 0 the largest k considered,
+    /// MaxNumberOfClusters, at most n - 1 for <paramref name="images"/> images.</summary>
+    private protected int TrainingClusterCount(int images)
+        => ChoosesClusterCount ? Math.Max(2, Math.Min(_options.MaxNumberOfClusters, images - 1)) : _options.NumberOfClusters;
 
     /// <summary>The method's name in logs and in saved models ("DAC", "JULE").</summary>
     private protected abstract string MethodName { get; }
@@ -86,13 +96,17 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
         {
             using var channel = _host.Start(MethodName);
             var data = TrainingData.Read(input, column, shape, () => TrainingSession.ThrowIfCanceled(_host));
-            if (data.Count < _options.NumberOfClusters)
-                throw new ArgumentException(
-                    $"{MethodName} needs at least NumberOfClusters = {_options.NumberOfClusters} images; column '{column.Name}' has {data.Count} rows.", nameof(input));
+            if (data.Count < (ChoosesClusterCount ? 3 : _options.NumberOfClusters))
+                throw new ArgumentException(ChoosesClusterCount
+                    ? $"{MethodName} needs at least 3 images to choose the number of clusters; column '{column.Name}' has {data.Count} rows."
+                    : $"{MethodName} needs at least NumberOfClusters = {_options.NumberOfClusters} images; column '{column.Name}' has {data.Count} rows.", nameof(input));
+            int clusters = TrainingClusterCount(data.Count);
+            if (ChoosesClusterCount && clusters < _options.MaxNumberOfClusters)
+                channel.Warning($"{MethodName}: {data.Count} images; k is chosen between 2 and {clusters} instead of MaxNumberOfClusters = {_options.MaxNumberOfClusters}.");
             if (PixelValues.RangeWarning(column.Name, data.Min, data.Max) is { } warning)
                 channel.Warning(warning);
-            using var session = new TrainingSession(_host, channel, device, seed, data, MethodName, _options.NumberOfClusters, _options.Progress);
-            channel.Info($"{MethodName}: {data.Count} images of {shape}, k = {_options.NumberOfClusters}, device {device}, seed {seed}, " +
+            using var session = new TrainingSession(_host, channel, device, seed, data, MethodName, clusters, _options.Progress);
+            channel.Info($"{MethodName}: {data.Count} images of {shape}, k = {(ChoosesClusterCount ? $"chosen from 2..{clusters}" : clusters.ToString(System.Globalization.CultureInfo.InvariantCulture))}, device {device}, seed {seed}, " +
                          $"{torch.get_num_threads()} torch threads{(TorchRuntime.AllocatorTuned ? ", glibc malloc thresholds raised" : "")}.");
             var network = TrainCore(session);
             var statistics = new TrainingStatistics(data.Count, session.EpochsRun, session.ImagesTrained, session.TrainingSeconds,

@@ -7,9 +7,18 @@ public abstract class DeepClusteringTrainerOptions
     /// <value>The default value is "Features".</value></summary>
     public string FeatureColumnName { get; set; } = DeepClusteringColumnNames.Features;
 
-    /// <summary>k, the number of clusters to find (at least 2; never read from labels).
+    /// <summary>k, the number of clusters to find (at least 2; never read from labels), or 0 to choose k between 2 and
+    /// <see cref="MaxNumberOfClusters"/> from the data. The chosen k is <c>transformer.Model.NumberOfClusters</c>, and
+    /// the log says how it was chosen: the largest relative drop in the affinity of successive merges when the final
+    /// embedding is agglomerated (graph degree linkage, as JULE's clustering). The criterion finds the groups the network
+    /// separated; it cannot know which distinctions a person cares about.
     /// <value>The default value is 10.</value></summary>
     public int NumberOfClusters { get; set; } = 10;
+
+    /// <summary>The largest k considered when <see cref="NumberOfClusters"/> is 0 (at least 2; at most the number of
+    /// images minus one is used). The network trains for this many clusters before k is chosen.
+    /// <value>The default value is 20.</value></summary>
+    public int MaxNumberOfClusters { get; set; } = 20;
 
     /// <summary>Seed of the network initialisation, shuffling and augmentation. Null takes one from the MLContext's seed.
     /// The same seed on the CPU gives the same clusters.

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.Runtime;
 using MLNet.DeepClustering.Dac;
+using MLNet.DeepClustering.Jule;
 using MLNet.DeepClustering.Torch;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -51,7 +52,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
 
     private protected override ClusteringModel TrainCore(TrainingSession session)
     {
-        int k = _options.NumberOfClusters, n = session.Data.Count;
+        int k = TrainingClusterCount(session.Data.Count), n = session.Data.Count;
         var ch = session.Channel;
         var spec = new NetworkSpec(DacNetwork.KindName, session.Data.Shape, k, _options.NetworkWidth);
         var network = session.BuildNetwork(spec);
@@ -99,8 +100,59 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         // Batch normalisation's running statistics trail the weights of the last few hundred steps; re-estimate them
         // on the clean images so evaluation-mode outputs (used for labels and by the transformer) match the final net.
         session.RecalibrateBatchNorm(network, Math.Min(RecalibrationBatchSize, n));
+        if (ChoosesClusterCount)
+            return new ClusteringModel(spec, network, ChooseClusters(session, network, k), session.Device);
         LogClusterSizes(session, network, k);
         return new ClusteringModel(spec, network, ScoreHead.Identity(k), session.Device);
+    }
+
+    /// <summary>Augmented copies of each image when k is chosen.</summary>
+    private const int SelectionCopies = 4;
+
+    /// <summary>
+    /// Chooses k after training with <paramref name="units"/> output units (NumberOfClusters = 0). DAC trained with more
+    /// units than classes spreads a class over several units, and its label features are nearly one-hot, so units are
+    /// grouped by how often an augmented copy of an image (the training augmentation) lands in another unit
+    /// (<see cref="ClusterCountSelection.ChooseUnitGroups"/>). Cluster j's prototype is the L2-normalised mean label
+    /// feature of its images, so Score_j = 1 - f . p_j stays a cosine distance.
+    /// </summary>
+    private ScoreHead ChooseClusters(TrainingSession session, nn.Module<Tensor, Tensor> network, int units)
+    {
+        int n = session.Data.Count;
+        var features = session.Embed(network, units, DeepClusteringTransformer.InferenceBatchSize);
+        var unitOf = ArgMax(features, units);
+        var augmented = new int[n * SelectionCopies];
+        for (int c = 0; c < SelectionCopies; c++)
+        {
+            var copy = ArgMax(session.Embed(network, x => network.call(Augmentation.RandomAffine(x, session.Generator)), units,
+                DeepClusteringTransformer.InferenceBatchSize), units);
+            for (int i = 0; i < n; i++)
+                augmented[i * SelectionCopies + c] = copy[i];
+        }
+        var choice = ClusterCountSelection.ChooseUnitGroups(unitOf, augmented, units, units);
+        session.Channel.Info($"DAC: {choice.Explanation}.");
+        int k = choice.Count;
+        var prototypes = new float[k * units];
+        var sizes = new int[k];
+        for (int i = 0; i < n; i++)
+        {
+            int c = choice.Labels[i];
+            sizes[c]++;
+            for (int j = 0; j < units; j++)
+                prototypes[c * units + j] += features[i * units + j];
+        }
+        for (int c = 0; c < k; c++)
+        {
+            var row = prototypes.AsSpan(c * units, units);
+            double norm = 0;
+            foreach (float v in row)
+                norm += v * v;
+            float scale = norm > 0 ? (float)(1 / Math.Sqrt(norm)) : 0f;
+            for (int j = 0; j < units; j++)
+                row[j] *= scale;
+        }
+        session.Channel.Info($"DAC cluster sizes on the training data: [{string.Join(", ", sizes)}]");
+        return new ScoreHead(ScoreKind.CosineDistanceToPrototypes, k, units, prototypes);
     }
 
     /// <summary>The learning rate decays linearly from LearningRate to this fraction of it over MaxEpochs.</summary>
@@ -110,17 +162,25 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
 
     private static void LogClusterSizes(TrainingSession session, nn.Module<Tensor, Tensor> network, int k)
     {
-        var features = session.Embed(network, k, DeepClusteringTransformer.InferenceBatchSize);
         var sizes = new int[k];
-        for (int i = 0; i < session.Data.Count; i++)
+        foreach (int unit in ArgMax(session.Embed(network, k, DeepClusteringTransformer.InferenceBatchSize), k))
+            sizes[unit]++;
+        session.Channel.Info($"DAC cluster sizes on the training data: [{string.Join(", ", sizes)}]");
+    }
+
+    /// <summary>The index of the largest of each row of <paramref name="k"/> values.</summary>
+    private static int[] ArgMax(float[] rows, int k)
+    {
+        var result = new int[rows.Length / k];
+        for (int i = 0; i < result.Length; i++)
         {
-            var row = features.AsSpan(i * k, k);
+            var row = rows.AsSpan(i * k, k);
             int best = 0;
             for (int j = 1; j < k; j++)
                 if (row[j] > row[best])
                     best = j;
-            sizes[best]++;
+            result[i] = best;
         }
-        session.Channel.Info($"DAC cluster sizes on the training data: [{string.Join(", ", sizes)}]");
+        return result;
     }
 }

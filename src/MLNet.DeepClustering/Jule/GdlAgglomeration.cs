@@ -278,6 +278,31 @@ public sealed class GdlAgglomeration
         }
     }
 
+    /// <summary>
+    /// Merges the pair of edge-joined clusters with the largest affinity A(Ci, Cj) (the criterion of eq. 7a alone) and
+    /// returns that affinity. With no edge left between clusters, the smallest cluster joins the nearest centroid and
+    /// the affinity returned is 0.
+    /// </summary>
+    public double MergeMostAffine()
+    {
+        if (ClusterCount < 2)
+            throw new InvalidOperationException("Nothing left to merge: one cluster remains.");
+        Configure(1, 0);
+        if (TryPopBest(out int a))
+        {
+            int b = BestNeighbor(a);
+            double affinity = Affinity(a, b, _pairs[a]![b]);
+            MergeClusters(a, b);
+            return affinity;
+        }
+        int smallest = -1;
+        for (int c = 0; c < _members.Length; c++)
+            if (_members[c] is { } m && (smallest < 0 || m.Count < _members[smallest]!.Count))
+                smallest = c;
+        MergeClusters(smallest, NearestCentroid(smallest));
+        return 0;
+    }
+
     private void Configure(int neighborClusterCount, double lambda)
     {
         bool local = ClusterCount > LocalCriterionMinClusters;

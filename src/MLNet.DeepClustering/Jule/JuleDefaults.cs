@@ -17,6 +17,7 @@ internal static class JuleDefaults
     public const float WeightDecay = 5e-5f;
     public const int EmbeddingSize = 160;
     public const bool Reclustering = true;
+    public const bool TrainOnFinalClusters = true;
     public const bool Augment = true;
     public const double MinClusterFraction = 0.1;
     // The paper's 50 channels hit a libtorch CPU convolution defect (NaN, irreproducible results; see

@@ -63,6 +63,13 @@ public sealed partial class JuleTrainer
         /// <value>The default value is true.</value></summary>
         public bool Augment { get; set; } = Jule.JuleDefaults.Augment;
 
+        /// <summary>After the recurrent process reaches k clusters (or k is chosen), train the CNN for one more period of
+        /// EpochsPerPeriod epochs on those clusters, so the final embedding is fitted to the final clusters; with
+        /// Reclustering they are then re-clustered on the new embedding. Not in the paper, whose last period trains on the
+        /// clusters before the last merge; false gives the paper's process.
+        /// <value>The default value is true.</value></summary>
+        public bool TrainOnFinalClusters { get; set; } = Jule.JuleDefaults.TrainOnFinalClusters;
+
         /// <summary>Re-run the agglomerative clustering from scratch on the final learned features (the paper's RC);
         /// false keeps the clusters of the recurrent process (SF).
         /// <value>The default value is true.</value></summary>

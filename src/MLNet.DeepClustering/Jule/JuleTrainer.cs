@@ -55,7 +55,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
     {
         var ch = session.Channel;
         var data = session.Data;
-        int n = data.Count, k = _options.NumberOfClusters, d = _options.EmbeddingSize;
+        int n = data.Count, k = TrainingClusterCount(data.Count), d = _options.EmbeddingSize;
         if (n <= _options.NeighborCount)
             throw new ArgumentException($"JULE needs more images ({n}) than NeighborCount ({_options.NeighborCount}).");
         int minClusterSize = (int)(_options.MinClusterFraction * n / k);
@@ -70,7 +70,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         graphClock.Stop();
         ch.Info($"JULE: {engine.ClusterCount} initial clusters from 1-NN chains on pixels ({graphClock.Elapsed.TotalSeconds:F1} s).");
         session.Clusters = engine.ClusterCount;
-        session.EstimatedTotalEpochs = _options.EpochsPerPeriod * Periods(engine.ClusterCount, k, _options.UnrollingRate);
+        session.EstimatedTotalEpochs = _options.EpochsPerPeriod * (Periods(engine.ClusterCount, k, _options.UnrollingRate) + (_options.TrainOnFinalClusters ? 1 : 0));
 
         var spec = new NetworkSpec(JuleNetwork.KindName, data.Shape, d, Jule.JuleDefaults.NetworkWidth);
         var network = session.BuildNetwork(spec);
@@ -109,6 +109,30 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         }
         ch.Info($"JULE SF cluster sizes: [{string.Join(", ", Sizes(labels, k))}]");
 
+        if (ChoosesClusterCount)
+        {
+            // k from the affinity curve of a fresh agglomeration on the final embeddings: the recurrent process above
+            // trained the CNN down to the largest k considered.
+            graphClock.Start();
+            var choice = ClusterCountSelection.Choose(embedding, d, k, _options.NeighborCount, _options.SigmaScale,
+                _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled);
+            graphClock.Stop();
+            ch.Info($"JULE: {choice.Explanation}.");
+            k = choice.Count;
+            labels = choice.Labels;
+            minClusterSize = (int)(_options.MinClusterFraction * n / k);
+            session.Clusters = k;
+        }
+        if (_options.TrainOnFinalClusters && _options.EpochsPerPeriod > 0)
+        {
+            // One more period fits the CNN to the final clusters (the recurrent process ended with a merge).
+            session.Period++;
+            var cnnClock = Stopwatch.StartNew();
+            double loss = TrainPeriod(session, network, optimizer, labels);
+            embedding = session.Embed(network, d, DeepClusteringTransformer.InferenceBatchSize);
+            ch.Info($"JULE period {session.Period}: CNN on the {k} final clusters, triplet loss {loss:F4}, {cnnClock.Elapsed.TotalSeconds:F1} s; " +
+                    $"total {total.Elapsed.TotalSeconds:F1} s");
+        }
         if (_options.Reclustering)
         {
             graphClock.Start();

@@ -201,6 +201,11 @@ internal sealed class TrainingSession : IDisposable
 
     /// <summary>The network's output for every training image, in order, as one n x d array (evaluation mode).</summary>
     public float[] Embed(nn.Module<Tensor, Tensor> model, int outputSize, int batchSize)
+        => Embed(model, model.call, outputSize, batchSize);
+
+    /// <summary><paramref name="forward"/>'s output for every training image, in order, as one n x d array, with
+    /// <paramref name="model"/> in evaluation mode.</summary>
+    public float[] Embed(nn.Module model, Func<Tensor, Tensor> forward, int outputSize, int batchSize)
     {
         model.eval();
         var result = new float[(long)Data.Count * outputSize];
@@ -210,7 +215,7 @@ internal sealed class TrainingSession : IDisposable
         {
             CheckCanceled();
             using var scope = NewDisposeScope();
-            TensorMemory.CopyTo(model.call(Data.Gather(indices, Device)), result.AsSpan(start * outputSize, indices.Length * outputSize));
+            TensorMemory.CopyTo(forward(Data.Gather(indices, Device)), result.AsSpan(start * outputSize, indices.Length * outputSize));
             start += indices.Length;
         }
         return result;

@@ -1,0 +1,110 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.DeepClustering.Jule;
+
+namespace MLNet.DeepClustering.Tests.Model;
+
+/// <summary>NumberOfClusters = 0: both trainers choose k from the data.</summary>
+[TestClass]
+public sealed class ClusterCountTests
+{
+    private sealed class ShapeRow
+    {
+        [VectorType(1, 28, 28)]
+        public float[] Features { get; set; } = Array.Empty<float>();
+
+        public uint Label { get; set; }
+    }
+
+    private static IDataView ShapeData(MLContext mlContext, int classes, int perClass, int seed)
+    {
+        var (images, labels) = Shapes.GraySet(classes, perClass, seed);
+        return mlContext.Data.LoadFromEnumerable(images.Select((image, i) => new ShapeRow { Features = image, Label = (uint)labels[i] + 1 }));
+    }
+
+    [TestMethod]
+    [DataRow(3)]
+    [DataRow(6)]
+    [DataRow(12)]
+    public void JuleFindsTheNumberOfShapes(int classes)
+    {
+        var mlContext = new MLContext(seed: 1);
+        var messages = new List<string>();
+        mlContext.Log += (_, e) => { lock (messages) messages.Add(e.RawMessage); };
+        var data = ShapeData(mlContext, classes, 40, seed: classes);
+        var options = new JuleTrainer.Options { NumberOfClusters = 0, EmbeddingSize = 32, Seed = 1 };
+        using var model = mlContext.Clustering.Trainers.Jule(options).Fit(data);
+        string log = string.Join("\n", messages.Where(m => m.Contains("chosen", StringComparison.Ordinal)));
+        Assert.AreEqual(classes, model.Model.NumberOfClusters, log);
+        StringAssert.Contains(log, "affinity curve");
+        var quality = mlContext.Clustering.EvaluateQuality(model.Transform(data));
+        Assert.IsTrue(quality.Accuracy > 0.95, $"ACC {quality.Accuracy}\n{log}");
+    }
+
+    [TestMethod]
+    [DataRow(3)]
+    [DataRow(6)]
+    [DataRow(12)]
+    public void DacFindsTheNumberOfShapes(int classes)
+    {
+        var mlContext = new MLContext(seed: 1);
+        var messages = new List<string>();
+        mlContext.Log += (_, e) => { lock (messages) messages.Add(e.RawMessage); };
+        var data = ShapeData(mlContext, classes, 1200 / classes, seed: classes);
+        var options = new DacTrainer.Options { NumberOfClusters = 0, MaxNumberOfClusters = 20, NetworkWidth = 16, Seed = 1 };
+        using var model = mlContext.Clustering.Trainers.Dac(options).Fit(data);
+        string log = string.Join("\n", messages.Where(m => m.Contains("chosen", StringComparison.Ordinal) || m.Contains("sizes", StringComparison.Ordinal)));
+        Assert.AreEqual(classes, model.Model.NumberOfClusters, log);
+        Assert.AreEqual(20, model.Model.EmbeddingSize, "the label features keep one unit per cluster trained for");
+        var scored = model.Transform(data);
+        var quality = mlContext.Clustering.EvaluateQuality(scored);
+        Assert.IsTrue(quality.Accuracy > 0.9, $"ACC {quality.Accuracy}\n{log}");
+        // Score_j = 1 - <Embedding, c_j> still holds with the chosen prototypes.
+        var centroids = model.Model.GetClusterCentroids();
+        var embedding = scored.GetColumn<float[]>(DeepClusteringColumnNames.Embedding).First();
+        var score = scored.GetColumn<float[]>(DeepClusteringColumnNames.Score).First();
+        for (int j = 0; j < classes; j++)
+            Assert.AreEqual(1 - embedding.Zip(centroids[j], (a, b) => a * b).Sum(), score[j], 1e-3);
+
+        // The chosen clusters survive saving and loading.
+        using var stream = new MemoryStream();
+        mlContext.Model.Save(model, data.Schema, stream);
+        stream.Position = 0;
+        var reloaded = mlContext.Model.Load(stream, out _);
+        CollectionAssert.AreEqual(scored.GetColumn<uint>(DeepClusteringColumnNames.PredictedLabel).ToArray(),
+            reloaded.Transform(data).GetColumn<uint>(DeepClusteringColumnNames.PredictedLabel).ToArray());
+        (reloaded as IDisposable)?.Dispose();
+    }
+
+    [TestMethod]
+    public void AffinityCurveChoosesTheSeparatedGroups()
+    {
+        // Four tight, well-separated groups of points on the unit sphere in 8-D.
+        var random = new Random(3);
+        int d = 8, perGroup = 50, groups = 4;
+        var features = new float[groups * perGroup * d];
+        for (int i = 0; i < groups * perGroup; i++)
+        {
+            var row = features.AsSpan(i * d, d);
+            for (int j = 0; j < d; j++)
+                row[j] = (j == i % groups ? 1f : 0f) + (float)(random.NextDouble() - 0.5) * 0.2f;
+            float norm = MathF.Sqrt(row.ToArray().Sum(v => v * v));
+            for (int j = 0; j < d; j++)
+                row[j] /= norm;
+        }
+        var choice = ClusterCountSelection.Choose(features, d, 10, 10, 1, 5, 1, 1, null);
+        Assert.AreEqual(groups, choice.Count, choice.Explanation);
+        for (int i = 0; i < groups * perGroup; i++)
+            Assert.AreEqual(choice.Labels[i % groups], choice.Labels[i], $"point {i}");
+    }
+
+    [TestMethod]
+    public void ZeroClustersNeedsAMaximumOfAtLeastTwo()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(
+            () => mlContext.Clustering.Trainers.Jule(new JuleTrainer.Options { NumberOfClusters = 0, MaxNumberOfClusters = 1 }));
+        StringAssert.Contains(error.Message, "MaxNumberOfClusters");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => mlContext.Clustering.Trainers.Dac(new DacTrainer.Options { NumberOfClusters = 1 }));
+    }
+}

@@ -33,7 +33,7 @@ internal sealed class FitCommand
     public int Run()
     {
         var s = _settings;
-        var images = ImageSet.Find(s.Input);
+        var images = ImageSet.Find(s.Input, s.Output);
         if (images.Files.Count == 0)
         {
             Console.Error.WriteLine($"No image files ({string.Join(", ", ImageSet.Extensions)}) under '{s.Input.FullName}'.");

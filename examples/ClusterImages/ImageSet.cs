@@ -41,13 +41,25 @@ internal sealed class ImageSet
     /// <summary>Files that could not be read, with the reason.</summary>
     public List<(string File, string Reason)> Skipped { get; } = new();
 
-    /// <summary>Every file with an image extension under <paramref name="root"/>, subfolders included.</summary>
-    public static ImageSet Find(DirectoryInfo root)
+    /// <summary>
+    /// Every file with an image extension under <paramref name="root"/>, subfolders included, except the results of this
+    /// program written inside the input folder: files under <paramref name="output"/> and under any folder that holds a
+    /// clusters.csv with this program's header (montages and thumbnails are not images to cluster).
+    /// </summary>
+    public static ImageSet Find(DirectoryInfo root, DirectoryInfo output)
     {
         if (!root.Exists)
             throw new DirectoryNotFoundException($"The input folder '{root.FullName}' does not exist.");
-        var files = Directory.EnumerateFiles(root.FullName, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true })
+        var options = new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true };
+        var results = Directory.EnumerateFiles(root.FullName, "clusters.csv", options)
+            .Where(csv => File.ReadLines(csv).FirstOrDefault() == "file,cluster,score")
+            .Select(csv => Path.GetDirectoryName(csv)!)
+            .Append(output.FullName)
+            .Select(folder => Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar)
+            .ToList();
+        var files = Directory.EnumerateFiles(root.FullName, "*", options)
             .Where(f => Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+            .Where(f => !results.Any(folder => f.StartsWith(folder, StringComparison.Ordinal)))
             .OrderBy(f => Path.GetRelativePath(root.FullName, f), StringComparer.Ordinal)
             .ToList();
         return new ImageSet(root, files);

@@ -23,7 +23,7 @@ internal sealed class PredictCommand
             Console.Error.WriteLine($"The model '{_model.FullName}' does not exist.");
             return 2;
         }
-        var images = ImageSet.Find(_input);
+        var images = ImageSet.Find(_input, _output);
         if (images.Files.Count == 0)
         {
             Console.Error.WriteLine($"No image files ({string.Join(", ", ImageSet.Extensions)}) under '{_input.FullName}'.");

@@ -48,4 +48,15 @@ var predict = new Command("predict", "Assign the images of a folder to the clust
 predict.SetAction(parse => new PredictCommand(parse.GetValue(model)!, parse.GetValue(predictInput)!, parse.GetValue(predictOutput)!).Run());
 
 var root = new RootCommand("Cluster a folder of images with JULE or DAC (MLNet.DeepClustering).") { fit, predict };
-return root.Parse(args).Invoke();
+try
+{
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (Exception e) when (e is not OutOfMemoryException)
+{
+    // A model that cannot be loaded, a device that is not there, a folder that cannot be written: one line, exit 1.
+    while (e.InnerException is not null && e is System.Reflection.TargetInvocationException or AggregateException)
+        e = e.InnerException;
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}

@@ -19,7 +19,10 @@ namespace MLNet.DeepClustering;
 /// and shifted copies with Augment), then rebuilds the kNN graph on the new embeddings and merges
 /// ceil(UnrollingRate * clusters) clusters by graph-degree-linkage affinity with the criterion of the paper's eq. 7
 /// (<see cref="GdlAgglomeration"/>); the merge that reaches NumberOfClusters ends the recurrent process, as in the
-/// reference code. With Reclustering (RC), the final clusters come from a fresh agglomeration on the final embeddings.</para>
+/// reference code. With TrainOnFinalClusters (not in the paper), one more period then trains the CNN on the final
+/// clusters. With Reclustering (RC), the final clusters come from a fresh agglomeration on the final embeddings. With
+/// NumberOfClusters = 0, the process runs down to MaxNumberOfClusters and k is chosen on the affinity curve of that
+/// fresh agglomeration (<see cref="ClusterCountSelection"/>) before the last period.</para>
 /// <para><b>Scoring function.</b> Embedding = the L2-normalised CNN output (Vector&lt;Single, EmbeddingSize&gt;).
 /// Score_j = squared Euclidean distance from the embedding to the centroid of final cluster j; PredictedLabel = argmin
 /// Score + 1. New images are assigned to the nearest final centroid.</para>
@@ -78,8 +81,8 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             step => Math.Pow(1 + 1e-4 * step, -0.75));
 
         // As the reference code: each period trains the CNN on the current clusters (the first on the initial ones) and
-        // then merges on the new embeddings; the merge that reaches k ends the recurrent process (the CNN is not fitted
-        // to the final clusters, so RC re-clusters features that were not trained on them).
+        // then merges on the new embeddings; the merge that reaches k ends the recurrent process, so the CNN has not
+        // been trained on the final clusters (TrainOnFinalClusters adds that period below).
         int[] labels = engine.Labels();
         float[] embedding;
         for (int period = 1; ; period++)

@@ -29,7 +29,8 @@ public sealed class ClusterImagesProgramTests
     public void FitAndPredictWriteEveryResultAndSkipCorruptFiles()
     {
         using var images = new TestImages();
-        string input = Path.Combine(images.Folder, "in"), output = Path.Combine(images.Folder, "out"), predicted = Path.Combine(images.Folder, "predicted");
+        // The results go inside the input folder: predict, which reads that folder again, must not take them for images.
+        string input = Path.Combine(images.Folder, "in"), output = Path.Combine(input, "results"), predicted = Path.Combine(images.Folder, "predicted");
         var truth = WriteShapes(input);
         File.WriteAllBytes(Path.Combine(input, "broken.png"), Enumerable.Range(0, 300).Select(i => (byte)(i * 7)).ToArray());
         File.WriteAllBytes(Path.Combine(input, "sub", "empty.jpg"), Array.Empty<byte>());
@@ -109,6 +110,18 @@ public sealed class ClusterImagesProgramTests
         (exit, log) = Run("predict", "--model", Path.Combine(images.Folder, "missing.zip"), "--input", images.Folder, "--output", images.Folder);
         Assert.AreEqual(2, exit, log);
         StringAssert.Contains(log, "does not exist");
+        (exit, log) = Run("fit", "--input", Path.Combine(images.Folder, "nowhere"), "--output", images.Folder);
+        Assert.AreEqual(1, exit, log);
+        StringAssert.Contains(log, "error: The input folder");
+
+        // A model file that is not a model: one line, no stack trace.
+        string notAModel = Path.Combine(images.Folder, "model.zip");
+        File.WriteAllText(notAModel, "not a zip");
+        TestImages.WriteRgbFile(Path.Combine(images.Folder, "one.png"), Shapes.Rgb(0, 28, 28, new Random(1)), 28, 28);
+        (exit, log) = Run("predict", "--model", notAModel, "--input", images.Folder, "--output", Path.Combine(images.Folder, "out"));
+        Assert.AreEqual(1, exit, log);
+        StringAssert.StartsWith(log.Trim(), "error:");
+        Assert.IsFalse(log.Contains("   at ", StringComparison.Ordinal), log);
     }
 
     /// <summary>Coloured shapes: 3 classes, sizes 20 to 64 pixels, PNG, JPEG, BMP and WebP, in the folder and two subfolders. Returns relative path -> class.</summary>

@@ -43,6 +43,12 @@ public abstract class DeepClusteringTrainerOptions
     /// <value>The default value is "Embedding".</value></summary>
     public string EmbeddingColumnName { get; set; } = DeepClusteringColumnNames.Embedding;
 
+    /// <summary>With the trainer's Augment on, also mirror each training copy left-right with probability 1/2. Mirrored
+    /// clothing, products or objects are still the same kind of thing; mirrored digits and letters are not (a mirrored
+    /// 2 is no digit), hence off by default. Not in the papers.
+    /// <value>The default value is false.</value></summary>
+    public bool HorizontalFlip { get; set; }
+
     /// <summary>Torch intra-op threads for training: set when Fit starts (libtorch's setting is process-wide) and put
     /// back when it ends. Null uses one per core.
     /// <value>The default value is null.</value></summary>

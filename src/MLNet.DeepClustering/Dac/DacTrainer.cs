@@ -78,7 +78,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
                 // With augmentation, each batch is trained together with a jittered copy of itself. Pairs are selected
                 // on the label features of the clean images (an image and its copy are always "similar"), so the
                 // network learns that a digit and its jittered copy belong together.
-                var labelFeatures = network.call(_options.Augment ? cat(new[] { x, Augmentation.RandomAffine(x, session.Generator) }) : x);
+                var labelFeatures = network.call(_options.Augment ? cat(new[] { x, Augmentation.RandomAffine(x, session.Generator, _options.HorizontalFlip) }) : x);
                 Tensor? selection = null;
                 if (_options.Augment)
                 {
@@ -124,7 +124,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         var augmented = new int[n * SelectionCopies];
         for (int c = 0; c < SelectionCopies; c++)
         {
-            var copy = ArgMax(session.Embed(network, x => network.call(Augmentation.RandomAffine(x, session.Generator)), units,
+            var copy = ArgMax(session.Embed(network, x => network.call(Augmentation.RandomAffine(x, session.Generator, _options.HorizontalFlip)), units,
                 DeepClusteringTransformer.InferenceBatchSize), units);
             for (int i = 0; i < n; i++)
                 augmented[i * SelectionCopies + c] = copy[i];

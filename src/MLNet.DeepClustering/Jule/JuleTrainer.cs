@@ -160,7 +160,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             var result = session.RunEpoch(network, optimizer, order, _options.BatchSize, (x, indices) =>
             {
                 var batchLabels = labelTensor.index_select(0, tensor(indices.Select(i => (long)i).ToArray(), device: session.Device));
-                var input = _options.Augment ? Augmentation.RandomAffine(x, session.Generator) : x;
+                var input = _options.Augment ? Augmentation.RandomAffine(x, session.Generator, _options.HorizontalFlip) : x;
                 return JuleTripletLoss.Compute(network.call(input), batchLabels, _options.NeighborClusterCount, _options.Gamma, _options.Margin, out _);
             });
             loss = result.MeanLoss;

@@ -11,7 +11,9 @@ internal static class Augmentation
     /// <param name="maxDegrees">Largest rotation either way.</param>
     /// <param name="maxZoom">Largest relative zoom either way (0.1 = 90% to 110%).</param>
     /// <param name="maxShift">Largest shift either way as a fraction of the side.</param>
-    public static Tensor RandomAffine(Tensor images, Generator generator, float maxDegrees = 10f, float maxZoom = 0.1f, float maxShift = 0.1f)
+    /// <param name="horizontalFlip">Also mirror each image left-right with probability 1/2.</param>
+    public static Tensor RandomAffine(Tensor images, Generator generator, bool horizontalFlip = false, float maxDegrees = 10f, float maxZoom = 0.1f,
+        float maxShift = 0.1f)
     {
         using var scope = NewDisposeScope();
         long b = images.shape[0];
@@ -27,6 +29,13 @@ internal static class Augmentation
         var cos = angle.cos().div(scale);
         var sin = angle.sin().div(scale);
         var theta = stack(new[] { cos, sin.neg(), shift[.., 0], sin, cos, shift[.., 1] }, 1).reshape(b, 2, 3);
+        if (horizontalFlip)
+        {
+            // Negating the first row samples the source at -x: a mirror image. Drawn after the affine values, so runs
+            // without flips draw the same numbers as before.
+            var sign = rand(b, generator: generator).to(device).lt(Scalars.Half).to(ScalarType.Float32).mul(Scalars.Two).sub(Scalars.One);
+            theta = theta.mul(stack(new[] { sign, ones_like(sign) }, 1).unsqueeze(2));
+        }
         var grid = nn.functional.affine_grid(theta, images.shape, align_corners: false);
         var result = nn.functional.grid_sample(images, grid, align_corners: false);
         return result.MoveToOuterDisposeScope();

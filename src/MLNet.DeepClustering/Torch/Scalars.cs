@@ -16,4 +16,5 @@ internal static class Scalars
     public static readonly Scalar Zero = 0f.ToScalar();
     public static readonly Scalar One = 1f.ToScalar();
     public static readonly Scalar Two = 2f.ToScalar();
+    public static readonly Scalar Half = 0.5f.ToScalar();
 }

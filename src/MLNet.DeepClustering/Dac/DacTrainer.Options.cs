@@ -40,6 +40,13 @@ public sealed partial class DacTrainer
         /// <value>The default value is 0.</value></summary>
         public float ClusterBalanceWeight { get; set; } = Dac.DacDefaults.ClusterBalanceWeight;
 
+        /// <summary>Train with NumberOfClusters x this many output units, then merge the units into NumberOfClusters clusters
+        /// by how often augmented copies of an image move between them (the grouping that NumberOfClusters = 0 uses to
+        /// choose k). With more units than classes, DAC can split a class where it would otherwise merge two. Not in the
+        /// paper; 1 gives the paper's network.
+        /// <value>The default value is 1.</value></summary>
+        public int OverclusteringFactor { get; set; } = 1;
+
         /// <summary>Channels of the first convolution stage (a multiple of 16, see the remarks on determinism); each later stage doubles it.
         /// <value>The default value is 64 (the reference's).</value></summary>
         public int NetworkWidth { get; set; } = Dac.DacDefaults.NetworkWidth;

@@ -42,6 +42,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
             options.UpperThreshold, "Need 0 <= LowerThreshold < UpperThreshold <= 1.");
         Require(options.ClusterBalanceWeight >= 0 && float.IsFinite(options.ClusterBalanceWeight), options.ClusterBalanceWeight,
             "ClusterBalanceWeight must be zero or positive.");
+        Require(options.OverclusteringFactor >= 1, options.OverclusteringFactor, "OverclusteringFactor must be at least 1.");
         Require(options.LambdaStep > 0 && float.IsFinite(options.LambdaStep), options.LambdaStep, "LambdaStep must be positive.");
         Require(NetworkSpec.IsReliableWidth(options.NetworkWidth), options.NetworkWidth,
             $"NetworkWidth must be a positive multiple of {NetworkSpec.ChannelMultiple}: libtorch's CPU convolutions with other " +
@@ -52,9 +53,13 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
 
     private protected override ClusteringModel TrainCore(TrainingSession session)
     {
-        int k = TrainingClusterCount(session.Data.Count), n = session.Data.Count;
+        int n = session.Data.Count;
+        // Output units: k, or more to over-cluster (OverclusteringFactor) or to choose units among (NumberOfClusters = 0).
+        int units = ChoosesClusterCount
+            ? TrainingClusterCount(n)
+            : Math.Min(_options.NumberOfClusters * _options.OverclusteringFactor, Math.Max(n - 1, _options.NumberOfClusters));
         var ch = session.Channel;
-        var spec = new NetworkSpec(DacNetwork.KindName, session.Data.Shape, k, _options.NetworkWidth);
+        var spec = new NetworkSpec(DacNetwork.KindName, session.Data.Shape, units, _options.NetworkWidth);
         var network = session.BuildNetwork(spec);
         double totalSteps = (double)_options.MaxEpochs * ((n + _options.BatchSize - 1) / _options.BatchSize);
         using var optimizer = TrainingOptimizer.RmsProp(network.parameters(), _options.LearningRate,
@@ -100,23 +105,24 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         // Batch normalisation's running statistics trail the weights of the last few hundred steps; re-estimate them
         // on the clean images so evaluation-mode outputs (used for labels and by the transformer) match the final net.
         session.RecalibrateBatchNorm(network, Math.Min(RecalibrationBatchSize, n));
-        if (ChoosesClusterCount)
-            return new ClusteringModel(spec, network, ChooseClusters(session, network, k), session.Device);
-        LogClusterSizes(session, network, k);
-        return new ClusteringModel(spec, network, ScoreHead.Identity(k), session.Device);
+        if (ChoosesClusterCount || units > _options.NumberOfClusters)
+            return new ClusteringModel(spec, network, GroupUnits(session, network, units, ChoosesClusterCount ? null : _options.NumberOfClusters), session.Device);
+        LogClusterSizes(session, network, units);
+        return new ClusteringModel(spec, network, ScoreHead.Identity(units), session.Device);
     }
 
-    /// <summary>Augmented copies of each image when k is chosen.</summary>
+    /// <summary>Augmented copies of each image when output units are grouped.</summary>
     private const int SelectionCopies = 4;
 
     /// <summary>
-    /// Chooses k after training with <paramref name="units"/> output units (NumberOfClusters = 0). DAC trained with more
-    /// units than classes spreads a class over several units, and its label features are nearly one-hot, so units are
-    /// grouped by how often an augmented copy of an image (the training augmentation) lands in another unit
-    /// (<see cref="ClusterCountSelection.ChooseUnitGroups"/>). Cluster j's prototype is the L2-normalised mean label
-    /// feature of its images, so Score_j = 1 - f . p_j stays a cosine distance.
+    /// Groups the <paramref name="units"/> output units into <paramref name="count"/> clusters, or into a chosen number
+    /// (NumberOfClusters = 0), after training with more units than clusters. DAC then spreads a class over several
+    /// units, and its label features are nearly one-hot, so units are grouped by how often an augmented copy of an image
+    /// (the training augmentation) lands in another unit (<see cref="ClusterCountSelection.ChooseUnitGroups"/>). Cluster
+    /// j's prototype is the L2-normalised mean label feature of its images, so Score_j = 1 - f . p_j stays a cosine
+    /// distance; a cluster left without units (fewer units in use than clusters) gets a zero prototype and no images.
     /// </summary>
-    private ScoreHead ChooseClusters(TrainingSession session, nn.Module<Tensor, Tensor> network, int units)
+    private ScoreHead GroupUnits(TrainingSession session, nn.Module<Tensor, Tensor> network, int units, int? count)
     {
         int n = session.Data.Count;
         var features = session.Embed(network, units, DeepClusteringTransformer.InferenceBatchSize);
@@ -129,9 +135,11 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
             for (int i = 0; i < n; i++)
                 augmented[i * SelectionCopies + c] = copy[i];
         }
-        var choice = ClusterCountSelection.ChooseUnitGroups(unitOf, augmented, units, units);
+        var choice = ClusterCountSelection.ChooseUnitGroups(unitOf, augmented, units, units, count);
         session.Channel.Info($"DAC: {choice.Explanation}.");
-        int k = choice.Count;
+        int k = count ?? choice.Count;
+        if (k > choice.Count)
+            session.Channel.Warning($"DAC: only {choice.Count} groups of output units hold images; {k - choice.Count} of the {k} clusters stay empty.");
         var prototypes = new float[k * units];
         var sizes = new int[k];
         for (int i = 0; i < n; i++)

@@ -93,7 +93,12 @@ internal static class ClusterCountSelection
     /// group. A(c) is the affinity of the merge from c groups to c - 1, with A(units in use + 1) = 1 (keeping every unit
     /// is chosen when no two units exchange copies); k = argmax A(k + 1) / A(k), as <see cref="Choose"/>.
     /// </summary>
-    public static ClusterCountChoice ChooseUnitGroups(int[] units, int[] augmentedUnits, int unitCount, int maxClusters)
+    /// <param name="units">Each image's unit.</param>
+    /// <param name="augmentedUnits">The units of each image's augmented copies, image by image.</param>
+    /// <param name="unitCount">The number of units.</param>
+    /// <param name="maxClusters">The largest k considered.</param>
+    /// <param name="count">A given k instead of a chosen one (over-clustering then merging); fewer when fewer units are in use.</param>
+    public static ClusterCountChoice ChooseUnitGroups(int[] units, int[] augmentedUnits, int unitCount, int maxClusters, int? count = null)
     {
         int n = units.Length, copies = augmentedUnits.Length / Math.Max(1, n);
         var crossings = new double[unitCount, unitCount];
@@ -145,6 +150,8 @@ internal static class ClusterCountSelection
         for (int k = 3; k <= last; k++)
             if (Ratio(k) > Ratio(chosen))
                 chosen = k;
+        if (count is int given)
+            chosen = Math.Min(given, top);
         var unitGroup = new int[unitCount];
         var groupSizes = new double[chosen];
         for (int g = 0; g < chosen; g++)
@@ -160,7 +167,7 @@ internal static class ClusterCountSelection
                 unitGroup[u] = largest;
         var labels = units.Select(u => unitGroup[u]).ToArray();
         string explanation = string.Create(CultureInfo.InvariantCulture,
-            $"k = {chosen} chosen from 2..{last} by grouping the {top} output units in use by how often augmented copies change unit: " +
+            $"k = {chosen} {(count is null ? $"chosen from 2..{last}" : "given")} by grouping the {top} output units in use by how often augmented copies change unit: " +
             $"the merge to {chosen} groups joined units that exchanged {affinities[chosen + 1]:P2} of their copies, the next one {affinities[chosen]:P2} " +
             $"(drop x{Ratio(chosen):F1}); curve ");
         explanation += string.Join(", ",

@@ -18,6 +18,7 @@ internal static class JuleDefaults
     public const int EmbeddingSize = 160;
     public const bool Reclustering = true;
     public const bool TrainOnFinalClusters = true;
+    public const int OverclusteringFactor = 2;
     public const bool Augment = true;
     public const double MinClusterFraction = 0.1;
     // The paper's 50 channels hit a libtorch CPU convolution defect (NaN, irreproducible results; see

@@ -63,10 +63,17 @@ public sealed partial class JuleTrainer
         /// <value>The default value is true.</value></summary>
         public bool Augment { get; set; } = Jule.JuleDefaults.Augment;
 
-        /// <summary>After the recurrent process reaches k clusters (or k is chosen), train the CNN for one more period of
-        /// EpochsPerPeriod epochs on those clusters, so the final embedding is fitted to the final clusters; with
-        /// Reclustering they are then re-clustered on the new embedding. Not in the paper, whose last period trains on the
-        /// clusters before the last merge; false gives the paper's process.
+        /// <summary>The recurrent process merges down to NumberOfClusters x this many clusters (at most half the images);
+        /// the last merges to NumberOfClusters then follow on the final embedding (a fresh agglomeration with
+        /// Reclustering). Stopping the CNN's training before the coarsest merges keeps it from fitting clusters that join
+        /// two classes. Not in the paper; 1 gives the paper's process.
+        /// <value>The default value is 2.</value></summary>
+        public int OverclusteringFactor { get; set; } = Jule.JuleDefaults.OverclusteringFactor;
+
+        /// <summary>After the recurrent process, train the CNN for one more period of EpochsPerPeriod epochs on the final k
+        /// clusters (with Reclustering, those of a fresh agglomeration; with NumberOfClusters = 0, the chosen ones), so the
+        /// final embedding is fitted to them; with Reclustering they are then re-clustered on the new embedding. Not in
+        /// the paper, whose last period trains on the clusters before the last merge; false gives the paper's process.
         /// <value>The default value is true.</value></summary>
         public bool TrainOnFinalClusters { get; set; } = Jule.JuleDefaults.TrainOnFinalClusters;
 

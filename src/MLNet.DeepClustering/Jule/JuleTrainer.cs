@@ -49,6 +49,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         Require(options.Momentum >= 0 && options.Momentum < 1, options.Momentum, "Momentum must be in [0, 1).");
         Require(options.WeightDecay >= 0 && float.IsFinite(options.WeightDecay), options.WeightDecay, "WeightDecay must be zero or positive.");
         Require(options.EmbeddingSize >= 1, options.EmbeddingSize, "EmbeddingSize must be at least 1.");
+        Require(options.OverclusteringFactor >= 1, options.OverclusteringFactor, "OverclusteringFactor must be at least 1.");
         Require(options.MinClusterFraction >= 0 && options.MinClusterFraction < 1, options.MinClusterFraction, "MinClusterFraction must be in [0, 1).");
     }
 
@@ -61,7 +62,9 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         int n = data.Count, k = TrainingClusterCount(data.Count), d = _options.EmbeddingSize;
         if (n <= _options.NeighborCount)
             throw new ArgumentException($"JULE needs more images ({n}) than NeighborCount ({_options.NeighborCount}).");
-        int minClusterSize = (int)(_options.MinClusterFraction * n / k);
+        // The recurrent process stops at `target` clusters: k, k x OverclusteringFactor, or the largest k considered.
+        int target = ChoosesClusterCount ? k : Math.Max(k, Math.Min(k * _options.OverclusteringFactor, n / 2));
+        int minClusterSize = (int)(_options.MinClusterFraction * n / target);
         var graphClock = session.ClusteringClock;
         var total = Stopwatch.StartNew();
 
@@ -73,7 +76,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         graphClock.Stop();
         ch.Info($"JULE: {engine.ClusterCount} initial clusters from 1-NN chains on pixels ({graphClock.Elapsed.TotalSeconds:F1} s).");
         session.Clusters = engine.ClusterCount;
-        session.EstimatedTotalEpochs = _options.EpochsPerPeriod * (Periods(engine.ClusterCount, k, _options.UnrollingRate) + (_options.TrainOnFinalClusters ? 1 : 0));
+        session.EstimatedTotalEpochs = _options.EpochsPerPeriod * (Periods(engine.ClusterCount, target, _options.UnrollingRate) + (_options.TrainOnFinalClusters ? 1 : 0));
 
         var spec = new NetworkSpec(JuleNetwork.KindName, data.Shape, d, Jule.JuleDefaults.NetworkWidth);
         var network = session.BuildNetwork(spec);
@@ -93,24 +96,35 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             embedding = session.Embed(network, d, DeepClusteringTransformer.InferenceBatchSize);
             cnnClock.Stop();
             int before = engine.ClusterCount;
-            if (before <= k)
+            if (before <= target)
                 break;
             graphClock.Start();
             graph = KnnGraph.Build(embedding, d, _options.NeighborCount, session.CheckCanceled);
             engine = new GdlAgglomeration(graph, embedding, labels, _options.SigmaScale);
-            int merges = MergesPerPeriod(before, k, _options.UnrollingRate);
-            if (before - merges <= k || engine.Merge(merges, _options.NeighborClusterCount, _options.Lambda, session.CheckCanceled) == 0)
-                engine.MergeTo(k, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled);
+            int merges = MergesPerPeriod(before, target, _options.UnrollingRate);
+            if (before - merges <= target || engine.Merge(merges, _options.NeighborClusterCount, _options.Lambda, session.CheckCanceled) == 0)
+                engine.MergeTo(target, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled);
             labels = engine.Labels();
             graphClock.Stop();
             session.Clusters = engine.ClusterCount;
             session.ReportProgress(DeepClusteringPhase.Clustering);
             ch.Info($"JULE period {period}: CNN on {before} clusters, triplet loss {loss:F4}, {cnnClock.Elapsed.TotalSeconds:F1} s; merged to {engine.ClusterCount}; " +
                     $"graph and merging {graphClock.Elapsed.TotalSeconds:F1} s so far, total {total.Elapsed.TotalSeconds:F1} s");
-            if (engine.ClusterCount <= k)
+            if (engine.ClusterCount <= target)
                 break;
         }
-        ch.Info($"JULE SF cluster sizes: [{string.Join(", ", Sizes(labels, k))}]");
+        ch.Info($"JULE SF cluster sizes: [{string.Join(", ", Sizes(labels, target))}]");
+
+        // A fresh agglomeration of the current embeddings down to k (the paper's re-clustering, RC).
+        int[] Recluster(int clusters)
+        {
+            graphClock.Start();
+            graph = KnnGraph.Build(embedding, d, _options.NeighborCount, session.CheckCanceled);
+            engine = new GdlAgglomeration(graph, embedding, GdlAgglomeration.NearestNeighborClusters(graph), _options.SigmaScale);
+            engine.MergeTo(clusters, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled);
+            graphClock.Stop();
+            return engine.Labels();
+        }
 
         if (ChoosesClusterCount)
         {
@@ -126,6 +140,22 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             minClusterSize = (int)(_options.MinClusterFraction * n / k);
             session.Clusters = k;
         }
+        else if (target > k || (_options.TrainOnFinalClusters && _options.Reclustering))
+        {
+            // The k clusters the last period trains on: the recurrent process's merges continued down to k, or with
+            // Reclustering the re-clustered ones (training on the recurrent process's own clusters fits their mistakes).
+            minClusterSize = (int)(_options.MinClusterFraction * n / k);
+            if (_options.Reclustering)
+            {
+                labels = Recluster(k);
+            }
+            else
+            {
+                engine.MergeTo(k, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled);
+                labels = engine.Labels();
+            }
+            session.Clusters = k;
+        }
         if (_options.TrainOnFinalClusters && _options.EpochsPerPeriod > 0)
         {
             // One more period fits the CNN to the final clusters (the recurrent process ended with a merge).
@@ -138,12 +168,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         }
         if (_options.Reclustering)
         {
-            graphClock.Start();
-            graph = KnnGraph.Build(embedding, d, _options.NeighborCount, session.CheckCanceled);
-            engine = new GdlAgglomeration(graph, embedding, GdlAgglomeration.NearestNeighborClusters(graph), _options.SigmaScale);
-            engine.MergeTo(k, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled);
-            labels = engine.Labels();
-            graphClock.Stop();
+            labels = Recluster(k);
             ch.Info($"JULE RC cluster sizes: [{string.Join(", ", Sizes(labels, k))}]");
         }
         return new ClusteringModel(spec, network, new ScoreHead(ScoreKind.SquaredDistanceToCentroids, k, d, Centroids(embedding, labels, k, d)), session.Device);

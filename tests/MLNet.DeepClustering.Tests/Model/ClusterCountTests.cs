@@ -77,6 +77,23 @@ public sealed class ClusterCountTests
     }
 
     [TestMethod]
+    public void DacOverclusteringMergesItsUnitsIntoTheGivenNumberOfClusters()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var data = ShapeData(mlContext, 3, 400, seed: 3);
+        var options = new DacTrainer.Options { NumberOfClusters = 3, OverclusteringFactor = 4, NetworkWidth = 16, Seed = 1 };
+        using var model = mlContext.Clustering.Trainers.Dac(options).Fit(data);
+        Assert.AreEqual(3, model.Model.NumberOfClusters);
+        Assert.AreEqual(12, model.Model.EmbeddingSize, "the network has NumberOfClusters x OverclusteringFactor units");
+        var scored = model.Transform(data);
+        var labels = scored.GetColumn<uint>(DeepClusteringColumnNames.PredictedLabel).ToArray();
+        Assert.IsTrue(labels.All(l => l is >= 1 and <= 3));
+        var quality = mlContext.Clustering.EvaluateQuality(scored);
+        Assert.IsTrue(quality.Accuracy > 0.95, $"ACC {quality.Accuracy}");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => mlContext.Clustering.Trainers.Dac(new DacTrainer.Options { OverclusteringFactor = 0 }));
+    }
+
+    [TestMethod]
     public void AffinityCurveChoosesTheSeparatedGroups()
     {
         // Four tight, well-separated groups of points on the unit sphere in 8-D.

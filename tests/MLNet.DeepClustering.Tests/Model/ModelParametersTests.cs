@@ -317,7 +317,7 @@ public sealed class ModelParametersTests
         CollectionAssert.AreEqual(Enumerable.Range(1, training.Count).ToArray(), training.Select(r => r.Epochs).ToArray());
         Assert.AreEqual(training.Count, log.Reports[0].EstimatedTotalEpochs, "the estimate matches the epochs the periods took");
         CollectionAssert.AreEqual(Enumerable.Range(1, merges.Count).ToArray(), merges.Select(r => r.Period).ToArray());
-        Assert.AreEqual(10, merges[^1].Clusters);
+        Assert.AreEqual(10 * options.OverclusteringFactor, merges[^1].Clusters, "the recurrent process ends at k x OverclusteringFactor");
         Assert.IsTrue(merges.Zip(merges.Skip(1)).All(p => p.Second.Clusters < p.First.Clusters), "clusters fall period by period");
         Assert.AreEqual(3, JuleTrainer.Periods(1764, 10, 0.9), "1,764 -> 176 -> 17 -> 10 (the MNIST sample's periods)");
     }

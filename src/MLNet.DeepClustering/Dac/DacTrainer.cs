@@ -140,25 +140,11 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         int k = count ?? choice.Count;
         if (k > choice.Count)
             session.Channel.Warning($"DAC: only {choice.Count} groups of output units hold images; {k - choice.Count} of the {k} clusters stay empty.");
-        var prototypes = new float[k * units];
+        var prototypes = ScoreHead.ClusterMeans(features, choice.Labels, k, units);
+        KnnGraph.NormalizeRows(prototypes, units);
         var sizes = new int[k];
-        for (int i = 0; i < n; i++)
-        {
-            int c = choice.Labels[i];
+        foreach (int c in choice.Labels)
             sizes[c]++;
-            for (int j = 0; j < units; j++)
-                prototypes[c * units + j] += features[i * units + j];
-        }
-        for (int c = 0; c < k; c++)
-        {
-            var row = prototypes.AsSpan(c * units, units);
-            double norm = 0;
-            foreach (float v in row)
-                norm += v * v;
-            float scale = norm > 0 ? (float)(1 / Math.Sqrt(norm)) : 0f;
-            for (int j = 0; j < units; j++)
-                row[j] *= scale;
-        }
         session.Channel.Info($"DAC cluster sizes on the training data: [{string.Join(", ", sizes)}]");
         return new ScoreHead(ScoreKind.CosineDistanceToPrototypes, k, units, prototypes);
     }

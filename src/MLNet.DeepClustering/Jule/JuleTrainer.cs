@@ -171,7 +171,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             labels = Recluster(k);
             ch.Info($"JULE RC cluster sizes: [{string.Join(", ", Sizes(labels, k))}]");
         }
-        return new ClusteringModel(spec, network, new ScoreHead(ScoreKind.SquaredDistanceToCentroids, k, d, Centroids(embedding, labels, k, d)), session.Device);
+        return new ClusteringModel(spec, network, new ScoreHead(ScoreKind.SquaredDistanceToCentroids, k, d, ScoreHead.ClusterMeans(embedding, labels, k, d)), session.Device);
     }
 
     // One period of CNN training on the current clusters.
@@ -233,22 +233,5 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         foreach (int l in labels)
             sizes[l]++;
         return sizes;
-    }
-
-    private static float[] Centroids(float[] embedding, int[] labels, int k, int d)
-    {
-        var sums = new double[k * d];
-        var counts = new int[k];
-        for (int i = 0; i < labels.Length; i++)
-        {
-            counts[labels[i]]++;
-            for (int j = 0; j < d; j++)
-                sums[labels[i] * d + j] += embedding[i * d + j];
-        }
-        var centroids = new float[k * d];
-        for (int c = 0; c < k; c++)
-            for (int j = 0; j < d; j++)
-                centroids[c * d + j] = counts[c] > 0 ? (float)(sums[c * d + j] / counts[c]) : 0f;
-        return centroids;
     }
 }

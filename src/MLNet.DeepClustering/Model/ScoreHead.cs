@@ -45,6 +45,24 @@ internal sealed class ScoreHead
         return new ScoreHead(ScoreKind.CosineDistanceToPrototypes, clusterCount, clusterCount, m);
     }
 
+    /// <summary>The mean of the rows of each cluster 0..k-1 (row-major k x d; zero for an empty cluster).</summary>
+    public static float[] ClusterMeans(float[] embedding, int[] labels, int k, int d)
+    {
+        var sums = new double[k * d];
+        var counts = new int[k];
+        for (int i = 0; i < labels.Length; i++)
+        {
+            counts[labels[i]]++;
+            for (int j = 0; j < d; j++)
+                sums[labels[i] * d + j] += embedding[i * d + j];
+        }
+        var centroids = new float[k * d];
+        for (int c = 0; c < k; c++)
+            for (int j = 0; j < d; j++)
+                centroids[c * d + j] = counts[c] > 0 ? (float)(sums[c * d + j] / counts[c]) : 0f;
+        return centroids;
+    }
+
     /// <summary>Scores for a batch of embeddings [B, d] with the matrix already on the embedding's device as [k, d].</summary>
     public Tensor Score(Tensor embedding, Tensor matrix)
     {

@@ -51,9 +51,11 @@ internal sealed class FitCommand
         };
 
         int channels = s.Color ? 3 : 1;
+        // The saved model's input: one ImagePath column (no rows are needed to fit the loader or to save).
+        var paths = mlContext.Data.LoadFromEnumerable(Array.Empty<ImagePathRow>());
         var loader = mlContext.Transforms.LoadImagePixels(ImageSet.FeatureColumn, s.Size, s.Size, ImageSet.PathColumn,
                 colors: s.Color ? ImagePixelColors.Rgb : ImagePixelColors.Grayscale)
-            .Fit(mlContext.Data.LoadFromEnumerable(Array.Empty<ImagePathRow>()));
+            .Fit(paths);
 
         return ConsoleDisplay.Run(display =>
         {
@@ -89,7 +91,7 @@ internal sealed class FitCommand
             display.Update("Writing", 0, 5, "model.zip");
             var pipeline = loader.Append(trained);
             string modelPath = Path.Combine(s.Output.FullName, "model.zip");
-            mlContext.Model.Save(pipeline, mlContext.Data.LoadFromEnumerable(Array.Empty<ImagePathRow>()).Schema, modelPath);
+            mlContext.Model.Save(pipeline, paths.Schema, modelPath);
             var scored = mlContext.Data.CreateEnumerable<ScoredRow>(trained.Transform(data), reuseRowObject: false).ToList();
             var assignments = scored.Select(r => new Assignment(r.ImagePath, images.Relative(r.ImagePath), r.PredictedLabel, r.Score[r.PredictedLabel - 1])).ToList();
             var summary = new Summary(s.Method, trained.NumberOfClusters, loaded.Count, images.Skipped.Count, Math.Round(fitSeconds, 2));

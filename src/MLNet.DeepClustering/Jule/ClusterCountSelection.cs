@@ -77,8 +77,7 @@ internal static class ClusterCountSelection
             $"k = {best} chosen from 2..{last} on the agglomeration's affinity curve: the merge to {best} clusters had affinity " +
             $"{affinities[best + 1]:G3}, the next one {affinities[best]:G3} (drop x{Ratio(best):F1}; the largest drop is x{Ratio(largestDrop):F1} at k = {largestDrop}, " +
             $"the next largest x{Ratio(runnerUp):F1} at k = {runnerUp}; drops of x{significant:F1} or more count)");
-        explanation += "; curve (clusters: affinity of the merge from there) " + string.Join(", ",
-            Enumerable.Range(2, top - 1).Reverse().Select(c => string.Create(CultureInfo.InvariantCulture, $"{c}: {affinities[c]:G3}")));
+        explanation += "; curve (clusters: affinity of the merge from there) " + Curve(affinities, top);
         return new ClusterCountChoice(best, labelsAt[best], affinities, explanation);
     }
 
@@ -111,6 +110,8 @@ internal static class ClusterCountSelection
             }
         var groups = Enumerable.Range(0, unitCount).Where(u => counts[u] > 0).Select(u => new List<int> { u }).ToList();
         int top = groups.Count;
+        if (top < 2)
+            throw new InvalidOperationException("The network put every image into one unit: no number of clusters can be chosen.");
         var affinities = new double[top + 2];
         affinities[top + 1] = 1;
         var groupsAt = new List<int>[top + 1][];
@@ -143,8 +144,6 @@ internal static class ClusterCountSelection
             groups[bestA].AddRange(groups[bestB]);
             groups.RemoveAt(bestB);
         }
-        if (top < 2)
-            throw new InvalidOperationException("The network put every image into one unit: no number of clusters can be chosen.");
         double Ratio(int k) => Math.Max(affinities[k + 1], CrossingFloor) / Math.Max(affinities[k], CrossingFloor);
         int last = Math.Min(maxClusters, top), chosen = 2;
         for (int k = 3; k <= last; k++)
@@ -169,9 +168,11 @@ internal static class ClusterCountSelection
         string explanation = string.Create(CultureInfo.InvariantCulture,
             $"k = {chosen} {(count is null ? $"chosen from 2..{last}" : "given")} by grouping the {top} output units in use by how often augmented copies change unit: " +
             $"the merge to {chosen} groups joined units that exchanged {affinities[chosen + 1]:P2} of their copies, the next one {affinities[chosen]:P2} " +
-            $"(drop x{Ratio(chosen):F1}); curve ");
-        explanation += string.Join(", ",
-            Enumerable.Range(2, top - 1).Reverse().Select(c => string.Create(CultureInfo.InvariantCulture, $"{c}: {affinities[c]:G3}")));
+            $"(drop x{Ratio(chosen):F1}); curve ") + Curve(affinities, top);
         return new ClusterCountChoice(chosen, labels, affinities, explanation);
     }
+
+    /// <summary>The affinity curve for the log, from <paramref name="top"/> clusters down to 2: "top: A(top), ..., 2: A(2)".</summary>
+    private static string Curve(double[] affinities, int top)
+        => string.Join(", ", Enumerable.Range(2, top - 1).Reverse().Select(c => string.Create(CultureInfo.InvariantCulture, $"{c}: {affinities[c]:G3}")));
 }

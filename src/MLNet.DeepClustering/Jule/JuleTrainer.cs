@@ -126,6 +126,8 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             return engine.Labels();
         }
 
+        // True while `labels` are the re-clustering of the current embedding, so RC below need not run again.
+        bool reclustered = false;
         if (ChoosesClusterCount)
         {
             // k from the affinity curve of a fresh agglomeration on the final embeddings: the recurrent process above
@@ -148,6 +150,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             if (_options.Reclustering)
             {
                 labels = Recluster(k);
+                reclustered = true;
             }
             else
             {
@@ -163,12 +166,14 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             var cnnClock = Stopwatch.StartNew();
             double loss = TrainPeriod(session, network, optimizer, labels);
             embedding = session.Embed(network, d, DeepClusteringTransformer.InferenceBatchSize);
+            reclustered = false;
             ch.Info($"JULE period {session.Period}: CNN on the {k} final clusters, triplet loss {loss:F4}, {cnnClock.Elapsed.TotalSeconds:F1} s; " +
                     $"total {total.Elapsed.TotalSeconds:F1} s");
         }
         if (_options.Reclustering)
         {
-            labels = Recluster(k);
+            if (!reclustered)
+                labels = Recluster(k);
             ch.Info($"JULE RC cluster sizes: [{string.Join(", ", Sizes(labels, k))}]");
         }
         return new ClusteringModel(spec, network, new ScoreHead(ScoreKind.SquaredDistanceToCentroids, k, d, ScoreHead.ClusterMeans(embedding, labels, k, d)), session.Device);

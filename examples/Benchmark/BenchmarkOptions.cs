@@ -16,6 +16,7 @@ internal sealed record BenchmarkOptions
     public string ResultsFolder { get; init; } = "benchmark-results";
     public bool SkipNetworks { get; init; }
     public bool SkipEngine { get; init; }
+    public bool SkipMethods { get; init; }
     public int[] EngineSizes { get; init; } = { 10_000, 20_000, 40_000, 70_000 };
     public double NetworkSeconds { get; init; } = 20;
     public string? Child { get; init; }
@@ -26,6 +27,7 @@ internal sealed record BenchmarkOptions
     public string FashionFolder { get; init; } = "/usr/share/datasets/fashion-mnist";
     public string[] Settings { get; init; } = Array.Empty<string>();
     public int EngineN { get; init; }
+    public bool SkipTorchKnn { get; init; }
 
     /// <summary>The clustering methods to fit: one, or kmeans, dac, jule (RC) and jule-sf for "all".</summary>
     public IReadOnlyList<string> Methods => Method == "all" ? AllMethods : new[] { Method };
@@ -45,6 +47,8 @@ internal sealed record BenchmarkOptions
             yield return "--set";
             yield return setting;
         }
+        if (SkipTorchKnn)
+            yield return "--skip-torch-knn";
         if (Resolution is int resolution)
         {
             yield return "--resolution";
@@ -80,10 +84,12 @@ internal sealed record BenchmarkOptions
                 "--results" => o with { ResultsFolder = Next() },
                 "--skip-networks" => o with { SkipNetworks = true },
                 "--skip-engine" => o with { SkipEngine = true },
+                "--skip-methods" => o with { SkipMethods = true },
                 "--engine-sizes" => o with { EngineSizes = Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() },
                 "--network-seconds" => o with { NetworkSeconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--child" => o with { Child = Next() },
                 "--engine-n" => o with { EngineN = NextInt() },
+                "--skip-torch-knn" => o with { SkipTorchKnn = true },
                 "--suite" => o with { Suite = Next().ToLowerInvariant() },
                 "--resolution" => o with { Resolution = NextInt() },
                 "--datasets" => o with { Datasets = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
@@ -92,7 +98,7 @@ internal sealed record BenchmarkOptions
                 "--set" => o with { Settings = o.Settings.Append(Next()).ToArray() },
                 _ => throw new ArgumentException(
                     $"Unknown argument '{args[i]}'. Use --method, --data, --limit, --threads, --device, --seed, --results, " +
-                    "--skip-networks, --skip-engine, --engine-sizes, --network-seconds, --suite quality, --datasets, --seeds, --fashion, --set Option=value."),
+                    "--skip-methods, --skip-networks, --skip-engine, --skip-torch-knn, --engine-sizes, --network-seconds, --suite quality, --datasets, --seeds, --fashion, --set Option=value."),
             };
         }
         if (o.Method != "all" && !AllMethods.Contains(o.Method))

@@ -2,8 +2,8 @@
 // against PyTorch, side by side in one run.
 //
 //   dotnet run -c Release --project examples/Benchmark -- [--method jule|jule-sf|dac|kmeans|all] [--data <IDX folder>]
-//       [--limit N] [--threads T] [--device cpu|cuda] [--seed 1] [--results <folder>] [--skip-networks] [--skip-engine]
-//       [--engine-sizes 10000,20000,40000,70000] [--network-seconds 20]
+//       [--limit N] [--threads T] [--device cpu|cuda] [--seed 1] [--results <folder>] [--skip-methods] [--skip-networks]
+//       [--skip-engine] [--skip-torch-knn] [--engine-sizes 10000,20000,40000,70000] [--network-seconds 20]
 //   dotnet run -c Release --project examples/Benchmark -- --suite quality [--method kmeans|jule|dac|all]
 //       [--datasets mnist:10000,fashion:10000:14,...] [--seeds 1,2,3] [--fashion <folder with train-*>]
 //
@@ -38,7 +38,7 @@ if (options.Suite == "quality")
 
 var report = new Report(options);
 Console.WriteLine(report.MachineLine);
-foreach (var method in options.Methods)
+foreach (var method in options.SkipMethods ? Array.Empty<string>() : options.Methods)
 {
     Console.WriteLine($"\n== {method}: fitting on {(options.DataFolder ?? "the embedded MNIST 10k sample")}, limit {options.Limit}, {options.Threads} threads");
     var row = ChildProcess.Run<MethodResult>(options, "method", ("--method", method));

@@ -49,8 +49,8 @@ public abstract class DeepClusteringTrainerOptions
     /// <value>The default value is false.</value></summary>
     public bool HorizontalFlip { get; set; }
 
-    /// <summary>Torch intra-op threads for training: set when Fit starts (libtorch's setting is process-wide) and put
-    /// back when it ends. Null uses one per core.
+    /// <summary>Threads for training: torch's intra-op threads, set when Fit starts (libtorch's setting is process-wide)
+    /// and put back when it ends, and JULE's kNN graphs. Null uses one per core.
     /// <value>The default value is null.</value></summary>
     public int? NumberOfThreads { get; set; }
 

@@ -41,12 +41,12 @@ internal static class ClusterCountSelection
     private const double AffinityFloor = 1e-3;
 
     public static ClusterCountChoice Choose(float[] embedding, int dimension, int maxClusters, int neighborCount, double sigmaScale,
-        int neighborClusterCount, double lambda, int minClusterSize, Action? cancel)
+        int neighborClusterCount, double lambda, int minClusterSize, Action? cancel, int? threads = null)
     {
         int n = embedding.Length / dimension;
         if (maxClusters < 2 || n < 3)
             throw new ArgumentException($"Choosing the number of clusters needs at least 3 images and a maximum of at least 2 (got {n} and {maxClusters}).");
-        var graph = KnnGraph.Build(embedding, dimension, Math.Min(neighborCount, n - 1), cancel);
+        var graph = KnnGraph.Build(embedding, dimension, Math.Min(neighborCount, n - 1), cancel, threads);
         var engine = new GdlAgglomeration(graph, embedding, GdlAgglomeration.NearestNeighborClusters(graph), sigmaScale);
         int top = Math.Min(maxClusters + 1, n);
         if (engine.ClusterCount > top)

@@ -71,7 +71,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         var pixels = data.Pixels.AsSpan(0, n * data.Shape.Size).ToArray();
         KnnGraph.NormalizeRows(pixels, data.Shape.Size);
         graphClock.Start();
-        var graph = KnnGraph.Build(pixels, data.Shape.Size, _options.NeighborCount, session.CheckCanceled);
+        var graph = KnnGraph.Build(pixels, data.Shape.Size, _options.NeighborCount, session.CheckCanceled, _options.NumberOfThreads);
         var engine = new GdlAgglomeration(graph, pixels, GdlAgglomeration.NearestNeighborClusters(graph), _options.SigmaScale);
         graphClock.Stop();
         ch.Info($"JULE: {engine.ClusterCount} initial clusters from 1-NN chains on pixels ({graphClock.Elapsed.TotalSeconds:F1} s).");
@@ -99,7 +99,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             if (before <= target)
                 break;
             graphClock.Start();
-            graph = KnnGraph.Build(embedding, d, _options.NeighborCount, session.CheckCanceled);
+            graph = KnnGraph.Build(embedding, d, _options.NeighborCount, session.CheckCanceled, _options.NumberOfThreads);
             engine = new GdlAgglomeration(graph, embedding, labels, _options.SigmaScale);
             int merges = MergesPerPeriod(before, target, _options.UnrollingRate);
             if (before - merges <= target || engine.Merge(merges, _options.NeighborClusterCount, _options.Lambda, session.CheckCanceled) == 0)
@@ -119,7 +119,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         int[] Recluster(int clusters)
         {
             graphClock.Start();
-            graph = KnnGraph.Build(embedding, d, _options.NeighborCount, session.CheckCanceled);
+            graph = KnnGraph.Build(embedding, d, _options.NeighborCount, session.CheckCanceled, _options.NumberOfThreads);
             engine = new GdlAgglomeration(graph, embedding, GdlAgglomeration.NearestNeighborClusters(graph), _options.SigmaScale);
             engine.MergeTo(clusters, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled);
             graphClock.Stop();
@@ -134,7 +134,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             // trained the CNN down to the largest k considered.
             graphClock.Start();
             var choice = ClusterCountSelection.Choose(embedding, d, k, _options.NeighborCount, _options.SigmaScale,
-                _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled);
+                _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled, _options.NumberOfThreads);
             graphClock.Stop();
             ch.Info($"JULE: {choice.Explanation}.");
             k = choice.Count;

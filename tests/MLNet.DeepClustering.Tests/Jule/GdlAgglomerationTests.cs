@@ -21,6 +21,39 @@ public sealed class GdlAgglomerationTests
     }
 
     [TestMethod]
+    [DataRow(128)]
+    [DataRow(256)]
+    [DataRow(512)]
+    public void EveryVectorWidthAndThreadCountGivesTheBruteForceNeighbours(int vectorBits)
+    {
+        // n and d fit neither the 6-row tiles nor the candidate panels, and 13 copies of one point tie at distance 0.
+        const int n = 407, d = 37, k = 9;
+        var (x, _) = Blobs(n, 4, d, spread: 0.5, seed: 11);
+        for (int copy = 1; copy <= 13; copy++)
+            x.AsSpan(0, d).CopyTo(x.AsSpan(copy * 29 * d, d));
+        var one = KnnGraph.Build(x, d, k, null, 1, vectorBits);
+        var three = KnnGraph.Build(x, d, k, null, 3, vectorBits);
+        CollectionAssert.AreEqual(one.Neighbors, three.Neighbors);
+        CollectionAssert.AreEqual(one.SquaredDistances, three.SquaredDistances);
+        for (int i = 0; i < n; i++)
+        {
+            var expected = Enumerable.Range(0, n).Where(j => j != i).Select(j => (j, dist: SquaredDistance(x, i, j, d))).OrderBy(p => p.dist).ToArray();
+            var got = one.NeighborsOf(i).ToArray();
+            Assert.AreEqual(k, got.Distinct().Count(), $"point {i}");
+            Assert.IsFalse(got.Contains(i), $"point {i} is its own neighbour");
+            for (int r = 0; r < k; r++)
+            {
+                // Exact up to float rounding: the r-th distance found is the r-th true distance.
+                Assert.AreEqual(expected[r].dist, one.DistancesOf(i)[r], 1e-4, $"point {i}, rank {r}");
+                Assert.AreEqual(expected[r].dist, SquaredDistance(x, i, got[r], d), 1e-4, $"point {i}, rank {r}");
+            }
+        }
+        // The copies of point 0 are each other's nearest neighbours, ties ordered by index.
+        var copies = Enumerable.Range(1, 13).Select(c => c * 29).ToArray();
+        CollectionAssert.AreEqual(copies.Take(k).ToArray(), one.NeighborsOf(0).ToArray());
+    }
+
+    [TestMethod]
     public void SeparatedBlobsAreRecoveredExactly()
     {
         var (x, truth) = Blobs(600, 6, 20, spread: 0.15, seed: 2);

@@ -12,4 +12,5 @@ internal static class DacDefaults
     public const int NetworkWidth = 64;
     public const bool Augment = true;
     public const float ClusterBalanceWeight = 0f;
+    public const int NeighborPartners = 10;
 }

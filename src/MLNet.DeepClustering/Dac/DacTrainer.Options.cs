@@ -56,5 +56,16 @@ public sealed partial class DacTrainer
         /// jittered images too; it makes the result depend far less on the seed.
         /// <value>The default value is true.</value></summary>
         public bool Augment { get; set; } = Dac.DacDefaults.Augment;
+
+        /// <summary>Pairs every image in a batch with a partner drawn at random, at each step, from the image itself and
+        /// its NeighborPartners nearest neighbours in pixel space (exact kNN on the L2-normalised pixels). The partner,
+        /// augmented when Augment is on, is trained as a similar pair of the image, in place of the image's own
+        /// augmented copy. Neighbours in pixel space mostly share the class, so DAC learns what varies within a class
+        /// beyond what the augmentation changes (as SCAN trains neighbours to agree). Not in the paper; 0 gives the
+        /// paper's training, each image paired only with its own copy. Not used when DAC chooses k (NumberOfClusters =
+        /// 0): the choice groups output units by how often augmented copies change unit, and neighbour partners blur
+        /// those groups (a generated set of 12 shapes gave 11 groups with them, 12 without).
+        /// <value>The default value is 10.</value></summary>
+        public int NeighborPartners { get; set; } = Dac.DacDefaults.NeighborPartners;
     }
 }

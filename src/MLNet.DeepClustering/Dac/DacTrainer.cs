@@ -20,6 +20,8 @@ namespace MLNet.DeepClustering;
 /// are taken as similar and pairs below l(lambda) as dissimilar; the binary cross-entropy on those pairs is minimised
 /// with RMSprop, the learning rate decaying linearly over MaxEpochs. With <c>Augment</c>, every batch is trained
 /// together with randomly rotated, zoomed and shifted copies of its images, pairs being selected on the clean images.
+/// With <c>NeighborPartners</c> (not in the paper), the copy trained with an image is a copy of the image itself or of
+/// one of its nearest neighbours in pixel space, counted as a similar pair.
 /// lambda grows by LambdaStep per 128,000 training images; training stops when u(lambda) &lt;= l(lambda) or after
 /// MaxEpochs. Batch normalisation statistics are then re-estimated on the training images. ClusterBalanceWeight adds
 /// a penalty on uneven cluster use within a batch (not in the paper; 0 turns it off).</para>
@@ -42,6 +44,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
             options.UpperThreshold, "Need 0 <= LowerThreshold < UpperThreshold <= 1.");
         Require(options.ClusterBalanceWeight >= 0 && float.IsFinite(options.ClusterBalanceWeight), options.ClusterBalanceWeight,
             "ClusterBalanceWeight must be zero or positive.");
+        Require(options.NeighborPartners >= 0, options.NeighborPartners, "NeighborPartners must be zero or positive.");
         Require(options.OverclusteringFactor >= 1, options.OverclusteringFactor, "OverclusteringFactor must be at least 1.");
         Require(options.LambdaStep > 0 && float.IsFinite(options.LambdaStep), options.LambdaStep, "LambdaStep must be positive.");
         Require(NetworkSpec.IsReliableWidth(options.NetworkWidth), options.NetworkWidth,
@@ -69,6 +72,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         session.EstimatedTotalEpochs = _options.MaxEpochs;
         var clock = Stopwatch.StartNew();
         using var pairCounts = zeros(2, dtype: ScalarType.Float64, device: session.Device);
+        var partners = PartnerCandidates(session);
         for (int epoch = 1; epoch <= _options.MaxEpochs; epoch++)
         {
             float lambda = schedule.Lambda(session.ImagesTrained), upper = schedule.Upper(lambda), lower = schedule.Lower(lambda);
@@ -78,14 +82,18 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
                 break;
             }
             pairCounts.zero_();
-            var result = session.RunEpoch(network, optimizer, session.Shuffled(n), _options.BatchSize, (x, _) =>
+            var result = session.RunEpoch(network, optimizer, session.Shuffled(n), _options.BatchSize, (x, indices) =>
             {
-                // With augmentation, each batch is trained together with a jittered copy of itself. Pairs are selected
-                // on the label features of the clean images (an image and its copy are always "similar"), so the
-                // network learns that a digit and its jittered copy belong together.
-                var labelFeatures = network.call(_options.Augment ? cat(new[] { x, Augmentation.RandomAffine(x, session.Generator, _options.HorizontalFlip) }) : x);
+                // Each batch is trained together with a partner per image: its jittered copy, or with NeighborPartners
+                // a jittered copy of itself or of one of its pixel-space neighbours. Pairs are selected on the label
+                // features of the clean images (an image and its partner are always "similar"), so the network learns
+                // that a digit and its jittered copy, or its neighbour, belong together.
+                Tensor? partner = partners is null ? (_options.Augment ? x : null) : session.Data.Gather(PickPartners(session.Random, partners, indices), session.Device);
+                if (partner is not null && _options.Augment)
+                    partner = Augmentation.RandomAffine(partner, session.Generator, _options.HorizontalFlip);
+                var labelFeatures = network.call(partner is null ? x : cat(new[] { x, partner }));
                 Tensor? selection = null;
-                if (_options.Augment)
+                if (partner is not null)
                 {
                     var clean = labelFeatures.detach().narrow(0, 0, x.shape[0]);
                     selection = cat(new[] { clean, clean });
@@ -147,6 +155,39 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
             sizes[c]++;
         session.Channel.Info($"DAC cluster sizes on the training data: [{string.Join(", ", sizes)}]");
         return new ScoreHead(ScoreKind.CosineDistanceToPrototypes, k, units, prototypes);
+    }
+
+    /// <summary>The kNN graph of the L2-normalised pixels whose neighbours are the partner candidates, or null when
+    /// NeighborPartners is 0 or k is chosen.</summary>
+    private KnnGraph? PartnerCandidates(TrainingSession session)
+    {
+        int n = session.Data.Count, size = session.Data.Shape.Size;
+        int neighbors = Math.Min(_options.NeighborPartners, n - 1);
+        if (neighbors < 1)
+            return null;
+        if (ChoosesClusterCount)
+        {
+            // Choosing k groups the output units by how often augmented copies of an image change unit; neighbour
+            // partners train neighbouring classes towards each other's units and blur those groups.
+            session.Channel.Info("DAC: NeighborPartners not used while choosing the number of clusters (NumberOfClusters = 0).");
+            return null;
+        }
+        var clock = Stopwatch.StartNew();
+        var graph = KnnGraph.Build(session.Data.NormalizedRows(), size, neighbors, session.CheckCanceled, _options.NumberOfThreads);
+        session.Channel.Info($"DAC: {neighbors} pixel-space neighbours per image as partner candidates ({clock.Elapsed.TotalSeconds:F1} s).");
+        return graph;
+    }
+
+    /// <summary>For each image of a batch, itself or one of its neighbours, uniformly.</summary>
+    internal static int[] PickPartners(Random random, KnnGraph graph, int[] indices)
+    {
+        var picks = new int[indices.Length];
+        for (int b = 0; b < indices.Length; b++)
+        {
+            int choice = random.Next(graph.NeighborCount + 1);
+            picks[b] = choice == graph.NeighborCount ? indices[b] : graph.NeighborsOf(indices[b])[choice];
+        }
+        return picks;
     }
 
     /// <summary>The learning rate decays linearly from LearningRate to this fraction of it over MaxEpochs.</summary>

@@ -68,8 +68,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         var graphClock = session.ClusteringClock;
         var total = Stopwatch.StartNew();
 
-        var pixels = data.Pixels.AsSpan(0, n * data.Shape.Size).ToArray();
-        KnnGraph.NormalizeRows(pixels, data.Shape.Size);
+        var pixels = data.NormalizedRows();
         graphClock.Start();
         var graph = KnnGraph.Build(pixels, data.Shape.Size, _options.NeighborCount, session.CheckCanceled, _options.NumberOfThreads);
         var engine = new GdlAgglomeration(graph, pixels, GdlAgglomeration.NearestNeighborClusters(graph), _options.SigmaScale);

@@ -24,6 +24,14 @@ internal sealed class TrainingData
 
     public float[] Pixels { get; }
 
+    /// <summary>A copy of the images as rows of unit length (n x C*H*W): what the pixel-space kNN graphs are built on.</summary>
+    public float[] NormalizedRows()
+    {
+        var rows = Pixels.AsSpan(0, Count * Shape.Size).ToArray();
+        Jule.KnnGraph.NormalizeRows(rows, Shape.Size);
+        return rows;
+    }
+
     public int Count { get; }
 
     public ImageShape Shape { get; }

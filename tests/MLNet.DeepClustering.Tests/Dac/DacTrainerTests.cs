@@ -150,6 +150,56 @@ public sealed class DacTrainerTests
     }
 
     [TestMethod]
+    public void NeighborPartnersChangeTrainingAreClampedAndValidated()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var messages = new List<string>();
+        mlContext.Log += (_, e) => { lock (messages) messages.Add(e.RawMessage); };
+        float[] Run(IDataView data, int partners)
+        {
+            var options = SampleDigits.FastDac();
+            options.NeighborPartners = partners;
+            using var model = mlContext.Clustering.Trainers.Dac(options).Fit(data);
+            return model.Transform(data).GetColumn<float[]>(DeepClusteringColumnNames.Embedding).SelectMany(e => e).ToArray();
+        }
+        var data = SampleDigits.Load(mlContext, 120);
+        var without = Run(data, 0);
+        Assert.IsFalse(messages.Any(m => m.Contains("pixel-space neighbours", StringComparison.Ordinal)));
+        CollectionAssert.AreNotEqual(without, Run(data, 3), "neighbour partners change what the network is trained on");
+        Assert.IsTrue(messages.Any(m => m.StartsWith("DAC: 3 pixel-space neighbours per image", StringComparison.Ordinal)));
+        // More partners asked for than there are other images: all of them.
+        Run(SampleDigits.Load(mlContext, 12), 50);
+        Assert.IsTrue(messages.Any(m => m.StartsWith("DAC: 11 pixel-space neighbours per image", StringComparison.Ordinal)));
+        var invalid = SampleDigits.FastDac();
+        invalid.NeighborPartners = -1;
+        var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => mlContext.Clustering.Trainers.Dac(invalid));
+        StringAssert.Contains(e.Message, "NeighborPartners");
+    }
+
+    [TestMethod]
+    public void PartnersAreTheImageOrOneOfItsNeighboursUniformly()
+    {
+        var (x, _) = MLNet.DeepClustering.Tests.Jule.GdlAgglomerationTests.Blobs(50, 3, 6, spread: 0.4, seed: 4);
+        var graph = MLNet.DeepClustering.Jule.KnnGraph.Build(x, 6, 4);
+        var random = new Random(7);
+        var indices = Enumerable.Range(0, 50).ToArray();
+        var counts = new int[graph.NeighborCount + 1];
+        for (int round = 0; round < 200; round++)
+        {
+            var picks = DacTrainer.PickPartners(random, graph, indices);
+            for (int i = 0; i < indices.Length; i++)
+            {
+                int slot = picks[i] == i ? graph.NeighborCount : graph.NeighborsOf(i).IndexOf(picks[i]);
+                Assert.IsTrue(slot >= 0, $"image {i}: partner {picks[i]} is neither the image nor a neighbour");
+                counts[slot]++;
+            }
+        }
+        // 10,000 draws over 5 choices: each near 2,000.
+        foreach (int count in counts)
+            Assert.IsTrue(count is > 1800 and < 2200, $"counts {string.Join(", ", counts)}");
+    }
+
+    [TestMethod]
     public void TooFewImagesForTheClusterCountThrows()
     {
         var mlContext = new MLContext(seed: 1);

@@ -56,6 +56,8 @@ public sealed class ClusterCountTests
         string log = string.Join("\n", messages.Where(m => m.Contains("chosen", StringComparison.Ordinal) || m.Contains("sizes", StringComparison.Ordinal)));
         Assert.AreEqual(classes, model.Model.NumberOfClusters, log);
         Assert.AreEqual(20, model.Model.EmbeddingSize, "the label features keep one unit per cluster trained for");
+        Assert.IsTrue(messages.Any(m => m.StartsWith("DAC: NeighborPartners not used while choosing", StringComparison.Ordinal)),
+            "the unit grouping measures augmented copies, so neighbour partners are off while k is chosen");
         var scored = model.Transform(data);
         var quality = mlContext.Clustering.EvaluateQuality(scored);
         Assert.IsTrue(quality.Accuracy > 0.9, $"ACC {quality.Accuracy}\n{log}");

@@ -105,7 +105,7 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
                 channel.Warning($"{MethodName}: {data.Count} images; k is chosen between 2 and {clusters} instead of MaxNumberOfClusters = {_options.MaxNumberOfClusters}.");
             if (PixelValues.RangeWarning(column.Name, data.Min, data.Max) is { } warning)
                 channel.Warning(warning);
-            using var session = new TrainingSession(_host, channel, device, seed, data, MethodName, clusters, _options.Progress);
+            using var session = new TrainingSession(_host, channel, device, seed, data, MethodName, clusters, _options.Progress, _options.NumberOfThreads);
             channel.Info($"{MethodName}: {data.Count} images of {shape}, k = {(ChoosesClusterCount ? $"chosen from 2..{clusters}" : clusters.ToString(System.Globalization.CultureInfo.InvariantCulture))}, device {device}, seed {seed}, " +
                          $"{torch.get_num_threads()} torch threads{(TorchRuntime.AllocatorTuned ? ", glibc malloc thresholds raised" : "")}.");
             var network = TrainCore(session);

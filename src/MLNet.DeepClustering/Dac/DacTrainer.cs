@@ -173,7 +173,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
             return null;
         }
         var clock = Stopwatch.StartNew();
-        var graph = KnnGraph.Build(session.Data.NormalizedRows(), size, neighbors, session.CheckCanceled, _options.NumberOfThreads);
+        var graph = session.BuildKnnGraph(session.Data.NormalizedRows(), size, neighbors);
         session.Channel.Info($"DAC: {neighbors} pixel-space neighbours per image as partner candidates ({clock.Elapsed.TotalSeconds:F1} s).");
         return graph;
     }

@@ -70,7 +70,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
 
         var pixels = data.NormalizedRows();
         graphClock.Start();
-        var graph = KnnGraph.Build(pixels, data.Shape.Size, _options.NeighborCount, session.CheckCanceled, _options.NumberOfThreads);
+        var graph = session.BuildKnnGraph(pixels, data.Shape.Size, _options.NeighborCount);
         var engine = new GdlAgglomeration(graph, pixels, GdlAgglomeration.NearestNeighborClusters(graph), _options.SigmaScale);
         graphClock.Stop();
         ch.Info($"JULE: {engine.ClusterCount} initial clusters from 1-NN chains on pixels ({graphClock.Elapsed.TotalSeconds:F1} s).");
@@ -98,7 +98,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             if (before <= target)
                 break;
             graphClock.Start();
-            graph = KnnGraph.Build(embedding, d, _options.NeighborCount, session.CheckCanceled, _options.NumberOfThreads);
+            graph = session.BuildKnnGraph(embedding, d, _options.NeighborCount);
             engine = new GdlAgglomeration(graph, embedding, labels, _options.SigmaScale);
             int merges = MergesPerPeriod(before, target, _options.UnrollingRate);
             if (before - merges <= target || engine.Merge(merges, _options.NeighborClusterCount, _options.Lambda, session.CheckCanceled) == 0)
@@ -118,7 +118,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         int[] Recluster(int clusters)
         {
             graphClock.Start();
-            graph = KnnGraph.Build(embedding, d, _options.NeighborCount, session.CheckCanceled, _options.NumberOfThreads);
+            graph = session.BuildKnnGraph(embedding, d, _options.NeighborCount);
             engine = new GdlAgglomeration(graph, embedding, GdlAgglomeration.NearestNeighborClusters(graph), _options.SigmaScale);
             engine.MergeTo(clusters, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled);
             graphClock.Stop();
@@ -133,7 +133,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             // trained the CNN down to the largest k considered.
             graphClock.Start();
             var choice = ClusterCountSelection.Choose(embedding, d, k, _options.NeighborCount, _options.SigmaScale,
-                _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled, _options.NumberOfThreads);
+                _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled, session.Threads);
             graphClock.Stop();
             ch.Info($"JULE: {choice.Explanation}.");
             k = choice.Count;

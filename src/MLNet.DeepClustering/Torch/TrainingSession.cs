@@ -28,8 +28,9 @@ internal sealed class TrainingSession : IDisposable
     private EpochResult _lastEpoch = new(double.NaN, 0, 0, 0);
 
     public TrainingSession(IHost host, IChannel channel, Device device, int seed, TrainingData data, string method,
-        int clusters, IProgress<DeepClusteringProgress>? progress)
+        int clusters, IProgress<DeepClusteringProgress>? progress, int? threads = null)
     {
+        Threads = threads;
         _host = host;
         Channel = channel;
         Device = device;
@@ -110,6 +111,14 @@ internal sealed class TrainingSession : IDisposable
 
     /// <summary>Throws <see cref="OperationCanceledException"/> once <c>MLContext.CancelExecution()</c> was called.</summary>
     public void CheckCanceled() => ThrowIfCanceled(_host);
+
+    /// <summary>The trainer's NumberOfThreads: null for one per core.</summary>
+    public int? Threads { get; }
+
+    /// <summary>The exact kNN graph of <paramref name="rows"/> (row-major, <paramref name="dimension"/> wide) on the
+    /// Fit's threads, checking cancellation between blocks.</summary>
+    public Jule.KnnGraph BuildKnnGraph(float[] rows, int dimension, int neighbors)
+        => Jule.KnnGraph.Build(rows, dimension, neighbors, CheckCanceled, Threads);
 
     /// <summary>Throws <see cref="OperationCanceledException"/> once the host's environment was canceled.</summary>
     public static void ThrowIfCanceled(IHost host)

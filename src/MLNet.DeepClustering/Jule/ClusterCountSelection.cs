@@ -14,7 +14,8 @@ internal sealed record ClusterCountChoice(int Count, int[] Labels, double[] Affi
 /// embedding (kNN graph, 1-NN chains, merges by the JULE criterion down to MaxNumberOfClusters + 1 clusters) goes on
 /// one most-affine merge at a time down to one cluster, recording the affinity A(c) of the merge that takes c clusters
 /// to c - 1. Merges inside a true cluster join well-connected parts (high affinity); the first merge that joins two
-/// true clusters has a much lower one: A(k + 1) / A(k) is large. Data with groups of groups (clothing: garment types
+/// true clusters has a much lower one: A(k + 1) / A(k) is large. Drops are read on the level curve, where a merge more
+/// affine than an earlier one (the linkage is not monotone) adds no level (<see cref="ChooseOnCurve"/>). Data with groups of groups (clothing: garment types
 /// within tops, shoes and bags) show such a drop at every level, and the coarsest is often the largest, so k is the
 /// largest k in 2..max whose drop is at least <see cref="SignificantDrop"/> and at least the cube root of the largest
 /// drop on the curve: the finest level of the hierarchy that stands out. With no such drop, k is where the drop is largest.
@@ -63,8 +64,26 @@ internal static class ClusterCountSelection
         if (top < 3)
             return new ClusterCountChoice(2, labelsAt[2], affinities, $"only {top} clusters formed; k = 2");
 
-        double floor = Math.Max(AffinityFloor * affinities.Max(), double.Epsilon);
-        double Ratio(int k) => Math.Max(affinities[k + 1], floor) / Math.Max(affinities[k], floor);
+        int best = ChooseOnCurve(affinities, top, maxClusters, out string explanation);
+        return new ClusterCountChoice(best, labelsAt[best], affinities, explanation);
+    }
+
+    /// <summary>
+    /// k on an affinity curve: <paramref name="affinities"/>[c] is the affinity of the merge from c clusters to c - 1, for
+    /// c = 2..<paramref name="top"/>. The graph-degree linkage is not monotone: a merge can have a higher affinity than the
+    /// one before it (an inversion), so the curve is first made a level curve, L(c) = min over c' ≥ c of A(c'), the
+    /// affinity at which the hierarchy has come down to c clusters. An inversion then adds no level, and a drop is measured
+    /// from the lowest affinity above it, not from a bump. k is the largest k in 2..max with L(k + 1) / L(k) at least
+    /// <see cref="SignificantDrop"/> and at least the cube root of the largest such drop; with none, the largest drop.
+    /// </summary>
+    internal static int ChooseOnCurve(double[] affinities, int top, int maxClusters, out string explanation)
+    {
+        var level = new double[top + 1];
+        double lowest = double.PositiveInfinity;
+        for (int c = top; c >= 2; c--)
+            level[c] = lowest = Math.Min(lowest, affinities[c]);
+        double floor = Math.Max(AffinityFloor * level.Max(), double.Epsilon);
+        double Ratio(int k) => Math.Max(level[k + 1], floor) / Math.Max(level[k], floor);
         int last = Math.Min(maxClusters, top - 1);
         var candidates = Enumerable.Range(2, last - 1).ToArray();
         int largestDrop = candidates.MaxBy(Ratio);   // ties: the smaller k
@@ -73,12 +92,12 @@ internal static class ClusterCountSelection
         double significant = Math.Max(SignificantDrop, Math.Cbrt(Ratio(largestDrop)));
         int best = candidates.Where(k => Ratio(k) >= significant).DefaultIfEmpty(largestDrop).Max();
         int runnerUp = candidates.Where(k => k != largestDrop).DefaultIfEmpty(largestDrop).MaxBy(Ratio);
-        string explanation = string.Create(CultureInfo.InvariantCulture,
-            $"k = {best} chosen from 2..{last} on the agglomeration's affinity curve: the merge to {best} clusters had affinity " +
-            $"{affinities[best + 1]:G3}, the next one {affinities[best]:G3} (drop x{Ratio(best):F1}; the largest drop is x{Ratio(largestDrop):F1} at k = {largestDrop}, " +
+        explanation = string.Create(CultureInfo.InvariantCulture,
+            $"k = {best} chosen from 2..{last} on the agglomeration's affinity curve: the hierarchy came down to {best + 1} clusters at affinity " +
+            $"{level[best + 1]:G3} and to {best} at {level[best]:G3} (drop x{Ratio(best):F1}; the largest drop is x{Ratio(largestDrop):F1} at k = {largestDrop}, " +
             $"the next largest x{Ratio(runnerUp):F1} at k = {runnerUp}; drops of x{significant:F1} or more count)");
         explanation += "; curve (clusters: affinity of the merge from there) " + Curve(affinities, top);
-        return new ClusterCountChoice(best, labelsAt[best], affinities, explanation);
+        return best;
     }
 
     /// <summary>Merges between groups whose copies cross less often than this fraction all count as this fraction.</summary>

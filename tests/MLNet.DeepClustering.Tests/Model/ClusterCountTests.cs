@@ -51,7 +51,7 @@ public sealed class ClusterCountTests
         var messages = new List<string>();
         mlContext.Log += (_, e) => { lock (messages) messages.Add(e.RawMessage); };
         var data = ShapeData(mlContext, classes, 1200 / classes, seed: classes);
-        var options = new DacTrainer.Options { NumberOfClusters = 0, MaxNumberOfClusters = 20, NetworkWidth = 16, Seed = 1 };
+        var options = new DacTrainer.Options { NumberOfClusters = 0, MaxNumberOfClusters = 20, NetworkWidth = 16, MaxEpochs = 20, Seed = 1 };
         using var model = mlContext.Clustering.Trainers.Dac(options).Fit(data);
         string log = string.Join("\n", messages.Where(m => m.Contains("chosen", StringComparison.Ordinal) || m.Contains("sizes", StringComparison.Ordinal)));
         Assert.AreEqual(classes, model.Model.NumberOfClusters, log);
@@ -83,7 +83,7 @@ public sealed class ClusterCountTests
     {
         var mlContext = new MLContext(seed: 1);
         var data = ShapeData(mlContext, 3, 400, seed: 3);
-        var options = new DacTrainer.Options { NumberOfClusters = 3, OverclusteringFactor = 4, NetworkWidth = 16, Seed = 1 };
+        var options = new DacTrainer.Options { NumberOfClusters = 3, OverclusteringFactor = 4, NetworkWidth = 16, MaxEpochs = 20, Seed = 1 };
         using var model = mlContext.Clustering.Trainers.Dac(options).Fit(data);
         Assert.AreEqual(3, model.Model.NumberOfClusters);
         Assert.AreEqual(12, model.Model.EmbeddingSize, "the network has NumberOfClusters x OverclusteringFactor units");

@@ -15,10 +15,11 @@ internal sealed record ClusterCountChoice(int Count, int[] Labels, double[] Affi
 /// one most-affine merge at a time down to one cluster, recording the affinity A(c) of the merge that takes c clusters
 /// to c - 1. Merges inside a true cluster join well-connected parts (high affinity); the first merge that joins two
 /// true clusters has a much lower one: A(k + 1) / A(k) is large. Drops are read on the level curve, where a merge more
-/// affine than an earlier one (the linkage is not monotone) adds no level (<see cref="ChooseOnCurve"/>). Data with groups of groups (clothing: garment types
-/// within tops, shoes and bags) show such a drop at every level, and the coarsest is often the largest, so k is the
-/// largest k in 2..max whose drop is at least <see cref="SignificantDrop"/> and at least the cube root of the largest
-/// drop on the curve: the finest level of the hierarchy that stands out. With no such drop, k is where the drop is largest.
+/// affine than an earlier one (the linkage is not monotone) adds no level (<see cref="ChooseOnCurve"/>). Data with
+/// groups of groups (clothing: garment types within tops, shoes and bags) show such a drop at every level, and the
+/// coarsest is often the largest, so k is the largest k in 2..max whose drop is at least <see cref="SignificantDrop"/>
+/// and at least the cube root of the largest drop on the curve: the finest level of the hierarchy that stands out. With
+/// no such drop, k is where the drop is largest.
 /// </summary>
 /// <remarks>
 /// Limits: the criterion needs an embedding in which clusters are denser inside than between, so it finds the
@@ -109,7 +110,8 @@ internal static class ClusterCountSelection
     /// copies + c] the unit of its c-th augmented copy. Groups start as the units in use; the affinity of two groups is
     /// the fraction of their images' copies that land in the other group, and the most affine pair merges, down to one
     /// group. A(c) is the affinity of the merge from c groups to c - 1, with A(units in use + 1) = 1 (keeping every unit
-    /// is chosen when no two units exchange copies); k = argmax A(k + 1) / A(k), as <see cref="Choose"/>.
+    /// is chosen when no two units exchange copies); k = argmax A(k + 1) / A(k), the largest drop, read on the raw
+    /// curve (not the level curve and finest-level rule of <see cref="ChooseOnCurve"/>).
     /// </summary>
     /// <param name="units">Each image's unit.</param>
     /// <param name="augmentedUnits">The units of each image's augmented copies, image by image.</param>

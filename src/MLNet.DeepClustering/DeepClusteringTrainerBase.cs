@@ -37,6 +37,10 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxNumberOfClusters, "MaxNumberOfClusters must be at least 2 when NumberOfClusters is 0.");
         if (options.ImageChannels <= 0 || options.ImageHeight <= 0 || options.ImageWidth <= 0)
             throw new ArgumentOutOfRangeException(nameof(options), "ImageChannels, ImageHeight and ImageWidth must be positive when set.");
+        if (options.SelfLabelingEpochs < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.SelfLabelingEpochs, "SelfLabelingEpochs must be zero or positive.");
+        if (!(options.SelfLabelingFraction > 0 && options.SelfLabelingFraction <= 1))
+            throw new ArgumentOutOfRangeException(nameof(options), options.SelfLabelingFraction, "SelfLabelingFraction must be in (0, 1].");
         if (options.NumberOfThreads is < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.NumberOfThreads, "NumberOfThreads must be at least 1 when set.");
         string device = (options.Device ?? "").Trim().ToLowerInvariant();
@@ -66,6 +70,9 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
 
     /// <summary>The method's name in logs and in saved models ("DAC", "JULE").</summary>
     private protected abstract string MethodName { get; }
+
+    /// <summary>Whether training jitters the images (the trainer's Augment option); self-labelling follows it.</summary>
+    private protected abstract bool Augments { get; }
 
     /// <summary>Trains the network on the session's data and returns it with its score head.</summary>
     private protected abstract ClusteringModel TrainCore(TrainingSession session);
@@ -109,6 +116,9 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
             channel.Info($"{MethodName}: {data.Count} images of {shape}, k = {(ChoosesClusterCount ? $"chosen from 2..{clusters}" : clusters.ToString(System.Globalization.CultureInfo.InvariantCulture))}, device {device}, seed {seed}, " +
                          $"{torch.get_num_threads()} torch threads{(TorchRuntime.AllocatorTuned ? ", glibc malloc thresholds raised" : "")}.");
             var network = TrainCore(session);
+            if (_options.SelfLabelingEpochs > 0)
+                network = SelfLabeling.Refine(session, network, _options.SelfLabelingEpochs, _options.SelfLabelingFraction, Augments,
+                    _options.HorizontalFlip, MethodName);
             var statistics = new TrainingStatistics(data.Count, session.EpochsRun, session.ImagesTrained, session.TrainingSeconds,
                 session.ClusteringClock.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds, torch.get_num_threads());
             channel.Info($"{MethodName}: fit {statistics.TotalSeconds:F1} s: network training {statistics.NetworkTrainingSeconds:F1} s " +

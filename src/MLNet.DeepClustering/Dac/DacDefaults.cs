@@ -13,4 +13,5 @@ internal static class DacDefaults
     public const bool Augment = true;
     public const float ClusterBalanceWeight = 0f;
     public const int NeighborPartners = 10;
+    public const int SelfLabelingEpochs = 10;
 }

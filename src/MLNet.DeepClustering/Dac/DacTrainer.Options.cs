@@ -5,6 +5,12 @@ public sealed partial class DacTrainer
     /// <summary>Options of <see cref="DacTrainer"/> (Deep Adaptive Clustering, Chang et al., ICCV 2017).</summary>
     public sealed class Options : DeepClusteringTrainerOptions
     {
+        /// <summary>Options with DAC's defaults, among them <see cref="DeepClusteringTrainerOptions.SelfLabelingEpochs"/> = 10.</summary>
+        public Options()
+        {
+            SelfLabelingEpochs = Dac.DacDefaults.SelfLabelingEpochs;
+        }
+
         /// <summary>Passes over the data at most; training stops earlier once u(lambda) &lt;= l(lambda). The learning rate
         /// decays linearly over these epochs, so they are also the length of the schedule.
         /// <value>The default value is 40.</value></summary>

@@ -24,10 +24,12 @@ namespace MLNet.DeepClustering;
 /// one of its nearest neighbours in pixel space, counted as a similar pair.
 /// lambda grows by LambdaStep per 128,000 training images; training stops when u(lambda) &lt;= l(lambda) or after
 /// MaxEpochs. Batch normalisation statistics are then re-estimated on the training images. ClusterBalanceWeight adds
-/// a penalty on uneven cluster use within a batch (not in the paper; 0 turns it off).</para>
-/// <para><b>Scoring function.</b> PredictedLabel = argmax_j f_j + 1. Score_j = 1 - f_j, the cosine distance between the
-/// label feature and cluster j's one-hot prototype (smaller is closer; argmin Score = PredictedLabel). Embedding = f
-/// (Vector&lt;Single, k&gt;).</para>
+/// a penalty on uneven cluster use within a batch (not in the paper; 0 turns it off). Then SelfLabelingEpochs (10 by
+/// default; not in the paper) of self-labelling train the network and the cluster prototypes on the images each
+/// cluster is surest of (<see cref="DeepClusteringTrainerOptions.SelfLabelingEpochs"/>).</para>
+/// <para><b>Scoring function.</b> Score_j = 1 - f . p_j, the cosine distance between the label feature and cluster j's
+/// unit-length prototype: the j-th unit vector (Score_j = 1 - f_j) in the paper's method, a learned prototype after
+/// self-labelling or grouping output units. PredictedLabel = argmin Score + 1. Embedding = f (Vector&lt;Single, units&gt;).</para>
 /// </remarks>
 public sealed partial class DacTrainer : DeepClusteringTrainerBase
 {
@@ -53,6 +55,8 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
     }
 
     private protected override string MethodName => "DAC";
+
+    private protected override bool Augments => _options.Augment;
 
     private protected override ClusteringModel TrainCore(TrainingSession session)
     {

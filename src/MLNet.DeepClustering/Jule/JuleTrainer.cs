@@ -25,7 +25,9 @@ namespace MLNet.DeepClustering;
 /// fresh agglomeration (<see cref="ClusterCountSelection"/>) before the last period.</para>
 /// <para><b>Scoring function.</b> Embedding = the L2-normalised CNN output (Vector&lt;Single, EmbeddingSize&gt;).
 /// Score_j = squared Euclidean distance from the embedding to the centroid of final cluster j; PredictedLabel = argmin
-/// Score + 1. New images are assigned to the nearest final centroid.</para>
+/// Score + 1. New images are assigned to the nearest final centroid. With SelfLabelingEpochs (0 by default; not in the
+/// paper), the network and the centroids are trained further on the images each cluster is surest of, and the centroids
+/// become those unit-length prototypes (<see cref="DeepClusteringTrainerOptions.SelfLabelingEpochs"/>).</para>
 /// </remarks>
 public sealed partial class JuleTrainer : DeepClusteringTrainerBase
 {
@@ -54,6 +56,8 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
     }
 
     private protected override string MethodName => "JULE";
+
+    private protected override bool Augments => _options.Augment;
 
     private protected override ClusteringModel TrainCore(TrainingSession session)
     {

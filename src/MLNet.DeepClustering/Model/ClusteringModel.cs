@@ -39,6 +39,19 @@ internal sealed class ClusteringModel : IDisposable
 
     public int ClusterCount => Head.ClusterCount;
 
+    /// <summary>The network, for a training stage that continues after the trainer's (self-labelling).</summary>
+    internal nn.Module<Tensor, Tensor> Network => _network;
+
+    /// <summary>A model with the same network and another head; this one is disposed without disposing the network.</summary>
+    public ClusteringModel WithHead(ScoreHead head)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, typeof(DeepClusteringTransformer));
+        var model = new ClusteringModel(Spec, _network, head, Device);
+        _disposed = true;
+        _headMatrix.Dispose();
+        return model;
+    }
+
     /// <summary>Rebuilds a model from its spec, head and saved weights.</summary>
     public static ClusteringModel FromWeights(NetworkSpec spec, ScoreHead head, byte[] weights, Device device)
     {

@@ -49,8 +49,10 @@ public sealed class DeepClusteringModelParameters
     /// </summary>
     /// <remarks>
     /// They define Score for an embedding e: for DAC, Score_j = 1 - &lt;e, c_j&gt;, the cosine distance between the label
-    /// feature and cluster j's one-hot prototype (c_j is the j-th unit vector); for JULE, Score_j = ||e - c_j||^2, the
-    /// squared Euclidean distance to the mean embedding of final cluster j. PredictedLabel = argmin_j Score_j + 1.
+    /// feature and cluster j's prototype (the j-th unit vector, or a unit-length prototype after grouping output units or
+    /// self-labelling); for JULE, Score_j = ||e - c_j||^2, the squared Euclidean distance to the mean embedding of final
+    /// cluster j, or to its unit-length prototype after self-labelling (SelfLabelingEpochs). PredictedLabel =
+    /// argmin_j Score_j + 1.
     /// </remarks>
     public IReadOnlyList<float[]> GetClusterCentroids()
     {

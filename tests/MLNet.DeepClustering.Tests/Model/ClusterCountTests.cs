@@ -8,20 +8,6 @@ namespace MLNet.DeepClustering.Tests.Model;
 [TestClass]
 public sealed class ClusterCountTests
 {
-    private sealed class ShapeRow
-    {
-        [VectorType(1, 28, 28)]
-        public float[] Features { get; set; } = Array.Empty<float>();
-
-        public uint Label { get; set; }
-    }
-
-    private static IDataView ShapeData(MLContext mlContext, int classes, int perClass, int seed)
-    {
-        var (images, labels) = Shapes.GraySet(classes, perClass, seed);
-        return mlContext.Data.LoadFromEnumerable(images.Select((image, i) => new ShapeRow { Features = image, Label = (uint)labels[i] + 1 }));
-    }
-
     [TestMethod]
     [DataRow(3)]
     [DataRow(6)]
@@ -31,7 +17,7 @@ public sealed class ClusterCountTests
         var mlContext = new MLContext(seed: 1);
         var messages = new List<string>();
         mlContext.Log += (_, e) => { lock (messages) messages.Add(e.RawMessage); };
-        var data = ShapeData(mlContext, classes, 40, seed: classes);
+        var data = Shapes.GrayView(mlContext, classes, 40, seed: classes);
         var options = new JuleTrainer.Options { NumberOfClusters = 0, EmbeddingSize = 32, Seed = 1 };
         using var model = mlContext.Clustering.Trainers.Jule(options).Fit(data);
         string log = string.Join("\n", messages.Where(m => m.Contains("chosen", StringComparison.Ordinal)));
@@ -50,7 +36,7 @@ public sealed class ClusterCountTests
         var mlContext = new MLContext(seed: 1);
         var messages = new List<string>();
         mlContext.Log += (_, e) => { lock (messages) messages.Add(e.RawMessage); };
-        var data = ShapeData(mlContext, classes, 1200 / classes, seed: classes);
+        var data = Shapes.GrayView(mlContext, classes, 1200 / classes, seed: classes);
         var options = new DacTrainer.Options { NumberOfClusters = 0, MaxNumberOfClusters = 20, NetworkWidth = 16, MaxEpochs = 20, Seed = 1 };
         using var model = mlContext.Clustering.Trainers.Dac(options).Fit(data);
         string log = string.Join("\n", messages.Where(m => m.Contains("chosen", StringComparison.Ordinal) || m.Contains("sizes", StringComparison.Ordinal)));
@@ -82,7 +68,7 @@ public sealed class ClusterCountTests
     public void DacOverclusteringMergesItsUnitsIntoTheGivenNumberOfClusters()
     {
         var mlContext = new MLContext(seed: 1);
-        var data = ShapeData(mlContext, 3, 400, seed: 3);
+        var data = Shapes.GrayView(mlContext, 3, 400, seed: 3);
         var options = new DacTrainer.Options { NumberOfClusters = 3, OverclusteringFactor = 4, NetworkWidth = 16, MaxEpochs = 20, Seed = 1 };
         using var model = mlContext.Clustering.Trainers.Dac(options).Fit(data);
         Assert.AreEqual(3, model.Model.NumberOfClusters);

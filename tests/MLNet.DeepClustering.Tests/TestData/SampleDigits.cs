@@ -21,6 +21,7 @@ internal static class SampleDigits
         MaxEpochs = epochs,
         BatchSize = 64,
         NetworkWidth = 16,
+        SelfLabelingEpochs = 0,
         Seed = seed,
     };
 }

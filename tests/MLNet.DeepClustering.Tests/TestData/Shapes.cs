@@ -1,3 +1,6 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
 namespace MLNet.DeepClustering.Tests;
 
 /// <summary>
@@ -73,6 +76,22 @@ internal static class Shapes
             labels.Add(i % classes);
         }
         return (images, labels);
+    }
+
+    /// <summary>A row of <see cref="GrayView"/>: a 28 x 28 gray image and its class + 1.</summary>
+    public sealed class GrayRow
+    {
+        [VectorType(1, 28, 28)]
+        public float[] Features { get; set; } = Array.Empty<float>();
+
+        public uint Label { get; set; }
+    }
+
+    /// <summary><see cref="GraySet"/> as a data view with columns Features and Label (1-based).</summary>
+    public static IDataView GrayView(MLContext mlContext, int classes, int perClass, int seed)
+    {
+        var (images, labels) = GraySet(classes, perClass, seed);
+        return mlContext.Data.LoadFromEnumerable(images.Select((image, i) => new GrayRow { Features = image, Label = (uint)labels[i] + 1 }));
     }
 
     // Anti-aliased coverage (2 x 2 samples per pixel) of a shape placed at a random offset, scale and thickness.

@@ -1,0 +1,96 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNet.DeepClustering.Torch;
+
+namespace MLNet.DeepClustering.Tests.Torch;
+
+/// <summary>SelfLabelingEpochs: the refinement stage both trainers share.</summary>
+[TestClass]
+public sealed class SelfLabelingTests
+{
+    [TestMethod]
+    public void AssignGivesTheNearestPrototypeAndTheMarginToTheSecond()
+    {
+        // Two prototypes in 2-D: (1, 0) and (0, 1).
+        var prototypes = new float[] { 1, 0, 0, 1 };
+        var embedding = new float[] { 0.9f, 0.1f, 0.2f, 0.8f, 0.5f, 0.5f };
+        var labels = SelfLabeling.Assign(embedding, prototypes, 2, 2, out var margins);
+        CollectionAssert.AreEqual(new[] { 0, 1, 0 }, labels);
+        Assert.AreEqual(0.8f, margins[0], 1e-6f);
+        Assert.AreEqual(0.6f, margins[1], 1e-6f);
+        Assert.AreEqual(0f, margins[2], 1e-6f);
+    }
+
+    [TestMethod]
+    public void SelectionKeepsTheSurestShareOfEveryCluster()
+    {
+        var clusters = new[] { 0, 0, 0, 0, 1, 1, 1, 2 };
+        var margins = new[] { 0.1f, 0.9f, 0.5f, 0.7f, 0.3f, 0.2f, 0.6f, 0.01f };
+        // Half of each cluster, rounded up: 2 of cluster 0 (rows 1 and 3), 2 of cluster 1 (rows 6 and 4), and the
+        // single image of cluster 2 however unsure it is, so no cluster goes without labelled images.
+        CollectionAssert.AreEqual(new[] { 1, 3, 4, 6, 7 }, SelfLabeling.Selection(clusters, margins, 3, 0.5f));
+        CollectionAssert.AreEqual(Enumerable.Range(0, 8).ToArray(), SelfLabeling.Selection(clusters, margins, 3, 1f));
+    }
+
+    [TestMethod]
+    public void OptionsAreValidated()
+    {
+        var mlContext = new MLContext(seed: 1);
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => mlContext.Clustering.Trainers.Dac(new DacTrainer.Options { SelfLabelingEpochs = -1 }));
+        foreach (float fraction in new[] { 0f, -0.5f, 1.5f, float.NaN })
+            Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => mlContext.Clustering.Trainers.Jule(new JuleTrainer.Options { SelfLabelingFraction = fraction }),
+                $"fraction {fraction}");
+    }
+
+    [TestMethod]
+    [DataRow("DAC")]
+    [DataRow("JULE")]
+    public void RefinedModelKeepsItsScoresConsistentAndSurvivesSaving(string method)
+    {
+        var mlContext = new MLContext(seed: 1);
+        var messages = new List<string>();
+        mlContext.Log += (_, e) => { lock (messages) messages.Add(e.RawMessage); };
+        // DAC with 3 output units on these shapes puts every pair above its thresholds and collapses; with 12 units
+        // grouped into 3 (as in ClusterCountTests) it separates them, and self-labelling then refines grouped prototypes.
+        var data = method == "DAC" ? Shapes.GrayView(mlContext, 3, 400, seed: 3) : Shapes.GrayView(mlContext, 3, 100, seed: 5);
+        IEstimator<DeepClusteringTransformer> trainer = method == "DAC"
+            ? mlContext.Clustering.Trainers.Dac(new DacTrainer.Options
+            {
+                NumberOfClusters = 3, OverclusteringFactor = 4, NetworkWidth = 16, MaxEpochs = 20, Seed = 1, SelfLabelingEpochs = 3,
+            })
+            : mlContext.Clustering.Trainers.Jule(new JuleTrainer.Options { NumberOfClusters = 3, EmbeddingSize = 32, Seed = 1, SelfLabelingEpochs = 3 });
+        using var model = trainer.Fit(data);
+        string log = string.Join("\n", messages.Where(m => m.Contains("self-labelling", StringComparison.Ordinal)));
+        Assert.AreEqual(3, messages.Count(m => m.StartsWith($"{method} self-labelling epoch ", StringComparison.Ordinal)), log);
+        StringAssert.Contains(log, $"{method}: self-labelling moved ");
+
+        var scored = model.Transform(data);
+        var quality = mlContext.Clustering.EvaluateQuality(scored);
+        Assert.IsTrue(quality.Accuracy > 0.95, $"ACC {quality.Accuracy}\n{log}");
+        // The head holds the learned prototypes, of unit length, and Score is still the trainer's distance to them.
+        var centroids = model.Model.GetClusterCentroids();
+        foreach (var c in centroids)
+            Assert.AreEqual(1.0, Math.Sqrt(c.Sum(v => v * v)), 1e-4);
+        var embeddings = scored.GetColumn<float[]>(DeepClusteringColumnNames.Embedding).ToArray();
+        var scores = scored.GetColumn<float[]>(DeepClusteringColumnNames.Score).ToArray();
+        var labels = scored.GetColumn<uint>(DeepClusteringColumnNames.PredictedLabel).ToArray();
+        for (int i = 0; i < labels.Length; i += 7)
+        {
+            for (int j = 0; j < 3; j++)
+            {
+                double expected = method == "DAC"
+                    ? 1 - embeddings[i].Zip(centroids[j], (a, b) => a * b).Sum()
+                    : embeddings[i].Zip(centroids[j], (a, b) => (a - b) * (a - b)).Sum();
+                Assert.AreEqual(expected, scores[i][j], 1e-3, $"row {i}, cluster {j}");
+            }
+            Assert.AreEqual(labels[i], (uint)(Array.IndexOf(scores[i], scores[i].Min()) + 1));
+        }
+
+        using var stream = new MemoryStream();
+        mlContext.Model.Save(model, data.Schema, stream);
+        stream.Position = 0;
+        var reloaded = mlContext.Model.Load(stream, out _);
+        CollectionAssert.AreEqual(labels, reloaded.Transform(data).GetColumn<uint>(DeepClusteringColumnNames.PredictedLabel).ToArray());
+        (reloaded as IDisposable)?.Dispose();
+    }
+}

@@ -14,4 +14,5 @@ internal static class DacDefaults
     public const float ClusterBalanceWeight = 0f;
     public const int NeighborPartners = 10;
     public const int SelfLabelingEpochs = 10;
+    public const int MinimumOutputUnits = 10;
 }

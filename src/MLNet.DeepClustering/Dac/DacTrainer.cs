@@ -48,6 +48,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
             "ClusterBalanceWeight must be zero or positive.");
         Require(options.NeighborPartners >= 0, options.NeighborPartners, "NeighborPartners must be zero or positive.");
         Require(options.OverclusteringFactor >= 1, options.OverclusteringFactor, "OverclusteringFactor must be at least 1.");
+        Require(options.MinimumOutputUnits >= 1, options.MinimumOutputUnits, "MinimumOutputUnits must be at least 1.");
         Require(options.LambdaStep > 0 && float.IsFinite(options.LambdaStep), options.LambdaStep, "LambdaStep must be positive.");
         Require(NetworkSpec.IsReliableWidth(options.NetworkWidth), options.NetworkWidth,
             $"NetworkWidth must be a positive multiple of {NetworkSpec.ChannelMultiple}: libtorch's CPU convolutions with other " +
@@ -61,10 +62,12 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
     private protected override ClusteringModel TrainCore(TrainingSession session)
     {
         int n = session.Data.Count;
-        // Output units: k, or more to over-cluster (OverclusteringFactor) or to choose units among (NumberOfClusters = 0).
+        // Output units: k, or more to over-cluster (OverclusteringFactor, MinimumOutputUnits) or to choose units among
+        // (NumberOfClusters = 0).
         int units = ChoosesClusterCount
             ? TrainingClusterCount(n)
-            : Math.Min(_options.NumberOfClusters * _options.OverclusteringFactor, Math.Max(n - 1, _options.NumberOfClusters));
+            : Math.Min(Math.Max(_options.NumberOfClusters * _options.OverclusteringFactor, _options.MinimumOutputUnits),
+                Math.Max(n - 1, _options.NumberOfClusters));
         var ch = session.Channel;
         var spec = new NetworkSpec(DacNetwork.KindName, session.Data.Shape, units, _options.NetworkWidth);
         var network = session.BuildNetwork(spec);
@@ -77,6 +80,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         var clock = Stopwatch.StartNew();
         using var pairCounts = zeros(2, dtype: ScalarType.Float64, device: session.Device);
         var partners = PartnerCandidates(session);
+        double lastDissimilar = double.NaN;
         for (int epoch = 1; epoch <= _options.MaxEpochs; epoch++)
         {
             float lambda = schedule.Lambda(session.ImagesTrained), upper = schedule.Upper(lambda), lower = schedule.Lower(lambda);
@@ -110,10 +114,15 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
             });
             var counts = pairCounts.cpu().data<double>().ToArray();
             double batches = Math.Max(1, result.Batches);
+            lastDissimilar = counts[1];
             ch.Info($"DAC epoch {epoch}: lambda {lambda:F4}, u {upper:F3}, l {lower:F3}, selected pairs/batch: similar {counts[0] / batches:F0}, " +
                     $"dissimilar {counts[1] / batches:F0}, loss {result.MeanLoss:F4}, {result.Seconds:F1} s ({result.ImagesPerSecond:F0} images/s), " +
                     $"total {clock.Elapsed.TotalSeconds:F1} s");
         }
+        if (lastDissimilar == 0)
+            ch.Warning($"DAC: the last epoch selected no dissimilar pairs: the network gives every image nearly the same label " +
+                       $"features, so the clusters have collapsed ({units} output units). Raise MinimumOutputUnits or OverclusteringFactor, " +
+                       "or train longer (MaxEpochs).");
         // Batch normalisation's running statistics trail the weights of the last few hundred steps; re-estimate them
         // on the clean images so evaluation-mode outputs (used for labels and by the transformer) match the final net.
         session.RecalibrateBatchNorm(network, Math.Min(RecalibrationBatchSize, n));

@@ -82,6 +82,38 @@ public sealed class ClusterCountTests
     }
 
     [TestMethod]
+    [DataRow(2)]
+    [DataRow(3)]
+    public void DacWithFewClustersTrainsTenUnitsInsteadOfCollapsing(int classes)
+    {
+        var mlContext = new MLContext(seed: 1);
+        var messages = new List<string>();
+        mlContext.Log += (_, e) => { lock (messages) messages.Add(e.RawMessage); };
+        var data = Shapes.GrayView(mlContext, classes, 1200 / classes, seed: 3);
+        DacTrainer.Options Options(int minimumUnits) => new()
+        {
+            NumberOfClusters = classes, MinimumOutputUnits = minimumUnits, NetworkWidth = 16, MaxEpochs = 20, SelfLabelingEpochs = 0, Seed = 1,
+        };
+        using (var model = mlContext.Clustering.Trainers.Dac(Options(10)).Fit(data))
+        {
+            Assert.AreEqual(classes, model.Model.NumberOfClusters);
+            Assert.AreEqual(10, model.Model.EmbeddingSize, "10 output units, grouped into the clusters");
+            var quality = mlContext.Clustering.EvaluateQuality(model.Transform(data));
+            Assert.IsTrue(quality.Accuracy > 0.95, $"ACC {quality.Accuracy}");
+            Assert.IsFalse(messages.Any(m => m.Contains("no dissimilar pairs", StringComparison.Ordinal)));
+        }
+        // The paper's network, one unit per cluster: every pair looks similar and the clusters collapse, which is said.
+        using (var paper = mlContext.Clustering.Trainers.Dac(Options(1)).Fit(data))
+        {
+            Assert.AreEqual(classes, paper.Model.EmbeddingSize);
+            var quality = mlContext.Clustering.EvaluateQuality(paper.Transform(data));
+            Assert.IsTrue(quality.Accuracy < 0.8, $"ACC {quality.Accuracy}: the collapse this guards against did not happen");
+            Assert.IsTrue(messages.Any(m => m.StartsWith("DAC: the last epoch selected no dissimilar pairs", StringComparison.Ordinal)));
+        }
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => mlContext.Clustering.Trainers.Dac(new DacTrainer.Options { MinimumOutputUnits = 0 }));
+    }
+
+    [TestMethod]
     public void AffinityCurveChoosesTheSeparatedGroups()
     {
         // Four tight, well-separated groups of points on the unit sphere in 8-D.

@@ -125,7 +125,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
                        "or train longer (MaxEpochs).");
         // Batch normalisation's running statistics trail the weights of the last few hundred steps; re-estimate them
         // on the clean images so evaluation-mode outputs (used for labels and by the transformer) match the final net.
-        session.RecalibrateBatchNorm(network, Math.Min(RecalibrationBatchSize, n));
+        session.RecalibrateBatchNorm(network);
         if (ChoosesClusterCount || units > _options.NumberOfClusters)
             return new ClusteringModel(spec, network, GroupUnits(session, network, units, ChoosesClusterCount ? null : _options.NumberOfClusters), session.Device);
         LogClusterSizes(session, network, units);
@@ -163,10 +163,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
             session.Channel.Warning($"DAC: only {choice.Count} groups of output units hold images; {k - choice.Count} of the {k} clusters stay empty.");
         var prototypes = ScoreHead.ClusterMeans(features, choice.Labels, k, units);
         KnnGraph.NormalizeRows(prototypes, units);
-        var sizes = new int[k];
-        foreach (int c in choice.Labels)
-            sizes[c]++;
-        session.Channel.Info($"DAC cluster sizes on the training data: [{string.Join(", ", sizes)}]");
+        session.Channel.Info($"DAC cluster sizes on the training data: [{string.Join(", ", ScoreHead.ClusterSizes(choice.Labels, k))}]");
         return new ScoreHead(ScoreKind.CosineDistanceToPrototypes, k, units, prototypes);
     }
 
@@ -206,14 +203,10 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
     /// <summary>The learning rate decays linearly from LearningRate to this fraction of it over MaxEpochs.</summary>
     internal const double FinalLearningRateFraction = 0.02;
 
-    private const int RecalibrationBatchSize = 500;
-
     private static void LogClusterSizes(TrainingSession session, nn.Module<Tensor, Tensor> network, int k)
     {
-        var sizes = new int[k];
-        foreach (int unit in ArgMax(session.Embed(network, k, DeepClusteringTransformer.InferenceBatchSize), k))
-            sizes[unit]++;
-        session.Channel.Info($"DAC cluster sizes on the training data: [{string.Join(", ", sizes)}]");
+        var units = ArgMax(session.Embed(network, k, DeepClusteringTransformer.InferenceBatchSize), k);
+        session.Channel.Info($"DAC cluster sizes on the training data: [{string.Join(", ", ScoreHead.ClusterSizes(units, k))}]");
     }
 
     /// <summary>The index of the largest of each row of <paramref name="k"/> values.</summary>

@@ -116,7 +116,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             if (engine.ClusterCount <= target)
                 break;
         }
-        ch.Info($"JULE SF cluster sizes: [{string.Join(", ", Sizes(labels, target))}]");
+        ch.Info($"JULE SF cluster sizes: [{string.Join(", ", ScoreHead.ClusterSizes(labels, target))}]");
 
         // A fresh agglomeration of the current embeddings down to k (the paper's re-clustering, RC).
         int[] Recluster(int clusters)
@@ -177,7 +177,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         {
             if (!reclustered)
                 labels = Recluster(k);
-            ch.Info($"JULE RC cluster sizes: [{string.Join(", ", Sizes(labels, k))}]");
+            ch.Info($"JULE RC cluster sizes: [{string.Join(", ", ScoreHead.ClusterSizes(labels, k))}]");
         }
         return new ClusteringModel(spec, network, new ScoreHead(ScoreKind.SquaredDistanceToCentroids, k, d, ScoreHead.ClusterMeans(embedding, labels, k, d)), session.Device);
     }
@@ -186,13 +186,13 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
     private double TrainPeriod(TrainingSession session, nn.Module<Tensor, Tensor> network, TrainingOptimizer optimizer, int[] labels)
     {
         double loss = double.NaN;
-        using var labelTensor = tensor(labels.Select(l => (long)l).ToArray(), device: session.Device);
+        using var labelTensor = session.PerImageLabels(labels);
         for (int epoch = 0; epoch < _options.EpochsPerPeriod; epoch++)
         {
             var order = ClusterChunkOrder(labels, session.Random, Math.Max(2, _options.BatchSize / 10));
             var result = session.RunEpoch(network, optimizer, order, _options.BatchSize, (x, indices) =>
             {
-                var batchLabels = labelTensor.index_select(0, tensor(indices.Select(i => (long)i).ToArray(), device: session.Device));
+                var batchLabels = session.BatchRows(labelTensor, indices);
                 var input = _options.Augment ? Augmentation.RandomAffine(x, session.Generator, _options.HorizontalFlip) : x;
                 return JuleTripletLoss.Compute(network.call(input), batchLabels, _options.NeighborClusterCount, _options.Gamma, _options.Margin, out _);
             });
@@ -233,13 +233,5 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         var shuffled = chunks.ToArray();
         random.Shuffle(shuffled);
         return shuffled.SelectMany(c => c).ToArray();
-    }
-
-    private static int[] Sizes(int[] labels, int k)
-    {
-        var sizes = new int[Math.Max(k, labels.Max() + 1)];
-        foreach (int l in labels)
-            sizes[l]++;
-        return sizes;
     }
 }

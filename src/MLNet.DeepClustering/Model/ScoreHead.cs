@@ -45,6 +45,15 @@ internal sealed class ScoreHead
         return new ScoreHead(ScoreKind.CosineDistanceToPrototypes, clusterCount, clusterCount, m);
     }
 
+    /// <summary>How many of <paramref name="labels"/> fall in each cluster 0..k-1 (longer if a label is k or more).</summary>
+    public static int[] ClusterSizes(int[] labels, int k)
+    {
+        var sizes = new int[labels.Length == 0 ? k : Math.Max(k, labels.Max() + 1)];
+        foreach (int label in labels)
+            sizes[label]++;
+        return sizes;
+    }
+
     /// <summary>The mean of the rows of each cluster 0..k-1 (row-major k x d; zero for an empty cluster).</summary>
     public static float[] ClusterMeans(float[] embedding, int[] labels, int k, int d)
     {

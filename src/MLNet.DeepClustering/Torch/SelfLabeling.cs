@@ -33,8 +33,6 @@ internal static class SelfLabeling
     /// <summary>RMSprop learning rate at the start, decaying linearly to zero over the epochs.</summary>
     public const double LearningRate = 1e-4;
 
-    private const int RecalibrationBatchSize = 500;
-
     public static ClusteringModel Refine(TrainingSession session, ClusteringModel model, int epochs, float fraction, bool augment,
         bool horizontalFlip, string method)
     {
@@ -45,7 +43,7 @@ internal static class SelfLabeling
         Jule.KnnGraph.NormalizeRows(prototypes, d);
         var embedding = session.Embed(network, d, DeepClusteringTransformer.InferenceBatchSize);
         var labels = Assign(embedding, prototypes, k, d, out var margins);
-        var sizesBefore = Sizes(labels, k);
+        var sizesBefore = ScoreHead.ClusterSizes(labels, k);
         int usedBefore = sizesBefore.Count(s => s > 0);
         if (sizesBefore.Any(s => s is > 0 and < 2))
         {
@@ -55,22 +53,28 @@ internal static class SelfLabeling
         var weightsBefore = model.SaveWeights();
         var clock = Stopwatch.StartNew();
         using var prototypeParameter = new TorchSharp.Modules.Parameter(tensor(prototypes, new long[] { k, d }).to(session.Device));
-        int selectedPerEpoch = Selection(labels, margins, k, fraction).Length;
-        double totalSteps = (double)epochs * ((selectedPerEpoch + BatchSize - 1) / BatchSize);
+        // Every epoch keeps about as many images as the first (ceil(fraction x size) per cluster).
+        var current = labels;
+        var selected = Selection(current, margins, k, fraction);
+        double totalSteps = (double)epochs * ((selected.Length + BatchSize - 1) / BatchSize);
         using var optimizer = TrainingOptimizer.RmsProp(network.parameters().Append(prototypeParameter), LearningRate,
             step => Math.Max(0, 1 - step / totalSteps));
         using var inverseTemperature = (1f / Temperature).ToScalar();
         session.EstimatedTotalEpochs = session.EpochsRun + epochs;
         for (int epoch = 1; epoch <= epochs; epoch++)
         {
-            var current = epoch == 1 ? labels : Assign(embedding, prototypes, k, d, out margins);
+            if (epoch > 1)
+            {
+                // The clusters and margins of the network and prototypes the last epoch left.
+                embedding = session.Embed(network, d, DeepClusteringTransformer.InferenceBatchSize);
+                prototypes = Normalized(prototypeParameter, k, d);
+                current = Assign(embedding, prototypes, k, d, out margins);
+                selected = Selection(current, margins, k, fraction);
+            }
             int changed = Changed(current, labels);
-            var selected = Selection(current, margins, k, fraction);
-            var kept = new int[k];
-            foreach (int i in selected)
-                kept[current[i]]++;
+            var kept = ScoreHead.ClusterSizes(Array.ConvertAll(selected, i => current[i]), k);
             var classWeights = kept.Select(c => c > 0 ? (float)selected.Length / (k * c) : 0f).ToArray();
-            using var labelTensor = tensor(current.Select(l => (long)l).ToArray(), device: session.Device);
+            using var labelTensor = session.PerImageLabels(current);
             using var weightTensor = tensor(classWeights, device: session.Device);
             var order = selected.ToArray();
             session.Random.Shuffle(order);
@@ -80,18 +84,16 @@ internal static class SelfLabeling
                 var e = nn.functional.normalize(network.call(input), p: 2, dim: 1);
                 var p = nn.functional.normalize(prototypeParameter, p: 2, dim: 1);
                 var logits = e.matmul(p.t()).mul(inverseTemperature);
-                var targets = labelTensor.index_select(0, tensor(indices.Select(i => (long)i).ToArray(), device: session.Device));
-                return nn.functional.cross_entropy(logits, targets, weight: weightTensor);
+                return nn.functional.cross_entropy(logits, session.BatchRows(labelTensor, indices), weight: weightTensor);
             });
-            embedding = session.Embed(network, d, DeepClusteringTransformer.InferenceBatchSize);
-            prototypes = Normalized(prototypeParameter, k, d);
             ch.Info($"{method} self-labelling epoch {epoch}: {selected.Length} of {n} images kept, {changed} changed cluster since the trainer's " +
                     $"assignment, loss {result.MeanLoss:F4}, {result.Seconds:F1} s ({result.ImagesPerSecond:F0} images/s), total {clock.Elapsed.TotalSeconds:F1} s");
         }
-        session.RecalibrateBatchNorm(network, Math.Min(RecalibrationBatchSize, n));
+        session.RecalibrateBatchNorm(network);
+        prototypes = Normalized(prototypeParameter, k, d);
         embedding = session.Embed(network, d, DeepClusteringTransformer.InferenceBatchSize);
         var final = Assign(embedding, prototypes, k, d, out _);
-        var sizes = Sizes(final, k);
+        var sizes = ScoreHead.ClusterSizes(final, k);
         int changedInAll = Changed(final, labels);
         if (sizes.Count(s => s > 0) < usedBefore)
         {
@@ -160,14 +162,6 @@ internal static class SelfLabeling
         for (int i = 0; i < a.Length; i++)
             changed += a[i] != b[i] ? 1 : 0;
         return changed;
-    }
-
-    private static int[] Sizes(int[] labels, int k)
-    {
-        var sizes = new int[k];
-        foreach (int c in labels)
-            sizes[c]++;
-        return sizes;
     }
 
     private static float[] Normalized(Tensor prototypes, int k, int d)

@@ -178,10 +178,12 @@ internal sealed class TrainingSession : IDisposable
     /// <summary>
     /// Re-estimates every batch normalisation's running statistics on the training data, so evaluation mode matches the
     /// final weights rather than a trail of past batches: the statistics are reset and averaged, with equal weight, over
-    /// one pass of forward passes in training mode without gradients (the last partial batch is dropped).
+    /// one pass of forward passes in training mode without gradients (the last partial batch is dropped). Batches hold
+    /// <paramref name="batchSize"/> images, by default <see cref="RecalibrationBatchSize"/> or all of them if fewer.
     /// </summary>
-    public void RecalibrateBatchNorm(nn.Module<Tensor, Tensor> model, int batchSize)
+    public void RecalibrateBatchNorm(nn.Module<Tensor, Tensor> model, int? batchSize = null)
     {
+        int size = batchSize ?? Math.Min(RecalibrationBatchSize, Data.Count);
         var norms = model.modules().OfType<BatchNormalization>().ToArray();
         var momenta = norms.Select(norm => norm.Momentum).ToArray();
         foreach (var norm in norms)
@@ -193,7 +195,7 @@ internal sealed class TrainingSession : IDisposable
         {
             model.train();
             using var noGrad = no_grad();
-            foreach (var indices in Batching.Batches(Shuffled(Data.Count), batchSize, LastBatch.Drop))
+            foreach (var indices in Batching.Batches(Shuffled(Data.Count), size, LastBatch.Drop))
             {
                 CheckCanceled();
                 using var scope = NewDisposeScope();
@@ -207,6 +209,16 @@ internal sealed class TrainingSession : IDisposable
             model.eval();
         }
     }
+
+    /// <summary>Images per batch when batch-norm statistics are re-estimated.</summary>
+    public const int RecalibrationBatchSize = 500;
+
+    /// <summary>One label per training image, on the session's device, to gather a batch's labels from.</summary>
+    public Tensor PerImageLabels(int[] labels) => tensor(labels.Select(l => (long)l).ToArray(), device: Device);
+
+    /// <summary>The rows of <paramref name="perImage"/> (one row per training image) for a batch's image indices.</summary>
+    public Tensor BatchRows(Tensor perImage, int[] indices)
+        => perImage.index_select(0, tensor(indices.Select(i => (long)i).ToArray(), device: Device));
 
     /// <summary>The network's output for every training image, in order, as one n x d array (evaluation mode).</summary>
     public float[] Embed(nn.Module<Tensor, Tensor> model, int outputSize, int batchSize)

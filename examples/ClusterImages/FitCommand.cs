@@ -5,7 +5,7 @@ using Microsoft.ML.Data;
 namespace MLNet.DeepClustering.ClusterImages;
 
 /// <summary>The fit verb's settings.</summary>
-internal sealed record FitSettings(DirectoryInfo Input, DirectoryInfo Output, string Method, int Clusters, int Size, bool Color, int Seed, string Device);
+internal sealed record FitSettings(DirectoryInfo Input, DirectoryInfo Output, string Method, int Clusters, int Size, bool Color, int Seed, string Device, int EpochImages);
 
 /// <summary>A scored row read back from the trained transformer.</summary>
 internal sealed class ScoredRow
@@ -77,10 +77,12 @@ internal sealed class FitCommand
                 ? mlContext.Clustering.Trainers.Dac(new DacTrainer.Options
                 {
                     FeatureColumnName = ImageSet.FeatureColumn, NumberOfClusters = s.Clusters, Seed = s.Seed, Device = s.Device, Progress = progress,
+                    MinimumImagesPerEpoch = s.EpochImages,
                 })
                 : mlContext.Clustering.Trainers.Jule(new JuleTrainer.Options
                 {
                     FeatureColumnName = ImageSet.FeatureColumn, NumberOfClusters = s.Clusters, Seed = s.Seed, Device = s.Device, Progress = progress,
+                    MinimumImagesPerEpoch = s.EpochImages,
                 });
             var clock = Stopwatch.StartNew();
             using var trained = trainer.Fit(data);

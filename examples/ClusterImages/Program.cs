@@ -2,6 +2,7 @@
 //
 //   dotnet run -c Release --project examples/ClusterImages -- fit --input <folder> --output <folder>
 //       [--method jule|dac] [--clusters <k>|auto] [--size <pixels, default 28>] [--color] [--seed <n>] [--device cpu|cuda]
+//       [--epoch-images <n, default 5000>]
 //   dotnet run -c Release --project examples/ClusterImages -- predict --model <model.zip> --input <folder> --output <folder>
 //
 // fit reads every image file under --input (subfolders too), trains the trainer on them and writes into --output:
@@ -34,13 +35,24 @@ var color = new Option<bool>("--color") { Description = "Cluster on RGB colour i
 var seed = new Option<int>("--seed") { Description = "Seed of the training.", DefaultValueFactory = _ => 1 };
 var device = new Option<string>("--device") { Description = "cpu or cuda.", DefaultValueFactory = _ => "cpu" };
 device.AcceptOnlyFromAmong("cpu", "cuda");
+var epochImages = new Option<int>("--epoch-images")
+{
+    Description = "Images each training epoch draws at the least: a folder with fewer repeats its images, so training takes about " +
+                  "as long as on this many. 0 makes an epoch one pass over the folder: faster on small folders, usually worse clusters.",
+    DefaultValueFactory = _ => 5000,
+};
+epochImages.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<int>() < 0)
+        result.AddError($"--epoch-images must be zero or positive, not {result.GetValueOrDefault<int>()}.");
+});
 var model = new Option<FileInfo>("--model") { Description = "A model.zip written by fit.", Required = true };
 
-var fit = new Command("fit", "Cluster the images of a folder and write the results.") { input, output, method, clusters, size, color, seed, device };
+var fit = new Command("fit", "Cluster the images of a folder and write the results.") { input, output, method, clusters, size, color, seed, device, epochImages };
 fit.SetAction(parse => new FitCommand(new FitSettings(
     parse.GetValue(input)!, parse.GetValue(output)!, parse.GetValue(method)!,
     parse.GetValue(clusters) is "auto" ? 0 : int.Parse(parse.GetValue(clusters)!, System.Globalization.CultureInfo.InvariantCulture),
-    parse.GetValue(size), parse.GetValue(color), parse.GetValue(seed), parse.GetValue(device)!)).Run());
+    parse.GetValue(size), parse.GetValue(color), parse.GetValue(seed), parse.GetValue(device)!, parse.GetValue(epochImages))).Run());
 
 var predictInput = new Option<DirectoryInfo>("--input") { Description = "Folder of images to assign.", Required = true };
 var predictOutput = new Option<DirectoryInfo>("--output") { Description = "Folder for the results (created if missing).", Required = true };

@@ -41,6 +41,8 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
             throw new ArgumentOutOfRangeException(nameof(options), options.SelfLabelingEpochs, "SelfLabelingEpochs must be zero or positive.");
         if (!(options.SelfLabelingFraction > 0 && options.SelfLabelingFraction <= 1))
             throw new ArgumentOutOfRangeException(nameof(options), options.SelfLabelingFraction, "SelfLabelingFraction must be in (0, 1].");
+        if (options.MinimumImagesPerEpoch < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MinimumImagesPerEpoch, "MinimumImagesPerEpoch must be zero or positive.");
         if (options.NumberOfThreads is < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.NumberOfThreads, "NumberOfThreads must be at least 1 when set.");
         string device = (options.Device ?? "").Trim().ToLowerInvariant();
@@ -112,7 +114,10 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
                 channel.Warning($"{MethodName}: {data.Count} images; k is chosen between 2 and {clusters} instead of MaxNumberOfClusters = {_options.MaxNumberOfClusters}.");
             if (PixelValues.RangeWarning(column.Name, data.Min, data.Max) is { } warning)
                 channel.Warning(warning);
-            using var session = new TrainingSession(_host, channel, device, seed, data, MethodName, clusters, _options.Progress, _options.NumberOfThreads);
+            using var session = new TrainingSession(_host, channel, device, seed, data, MethodName, clusters, _options.Progress, _options.NumberOfThreads)
+            {
+                MinimumImagesPerEpoch = _options.MinimumImagesPerEpoch,
+            };
             channel.Info($"{MethodName}: {data.Count} images of {shape}, k = {(ChoosesClusterCount ? $"chosen from 2..{clusters}" : clusters.ToString(System.Globalization.CultureInfo.InvariantCulture))}, device {device}, seed {seed}, " +
                          $"{torch.get_num_threads()} torch threads{(TorchRuntime.AllocatorTuned ? ", glibc malloc thresholds raised" : "")}.");
             var network = TrainCore(session);

@@ -63,6 +63,17 @@ public abstract class DeepClusteringTrainerOptions
     /// <value>The default value is 0.5.</value></summary>
     public float SelfLabelingFraction { get; set; } = 0.5f;
 
+    /// <summary>Images each training epoch draws at the least (not in the papers). An epoch is one shuffled pass over the
+    /// training images; on fewer images than this it continues with further shuffled passes until it has drawn this many
+    /// (the last one partial), so a small data set gets about as many optimizer steps as this many images would, and
+    /// schedules that count epochs keep their meaning. The same holds for each self-labelling epoch over its kept images.
+    /// 0 makes every epoch a single pass, as in the papers. Fits on fewer images than this take about as long as on this
+    /// many.
+    /// <value>The default value is 5000.</value></summary>
+    public int MinimumImagesPerEpoch { get; set; } = DefaultMinimumImagesPerEpoch;
+
+    internal const int DefaultMinimumImagesPerEpoch = 5000;
+
     /// <summary>Threads for training: torch's intra-op threads, set when Fit starts (libtorch's setting is process-wide)
     /// and put back when it ends, and JULE's kNN graphs. Null uses one per core.
     /// <value>The default value is null.</value></summary>

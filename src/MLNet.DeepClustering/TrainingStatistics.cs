@@ -21,7 +21,8 @@ public sealed class TrainingStatistics
     /// <summary>Rows in the training data.</summary>
     public int Images { get; }
 
-    /// <summary>Passes over the data made by the network's optimizer (JULE: over all periods).</summary>
+    /// <summary>Training epochs run (JULE: over all periods; self-labelling's included): passes over the data, or
+    /// MinimumImagesPerEpoch images when the data has fewer.</summary>
     public int Epochs { get; }
 
     /// <summary>Images that went through a training step (forward, loss, backward, optimizer step).</summary>

@@ -11,7 +11,7 @@ public sealed partial class DacTrainer
             SelfLabelingEpochs = Dac.DacDefaults.SelfLabelingEpochs;
         }
 
-        /// <summary>Passes over the data at most; training stops earlier once u(lambda) &lt;= l(lambda). The learning rate
+        /// <summary>Epochs at most (passes over the data, or MinimumImagesPerEpoch images on fewer); training stops earlier once u(lambda) &lt;= l(lambda). The learning rate
         /// decays linearly over these epochs, so they are also the length of the schedule.
         /// <value>The default value is 40.</value></summary>
         public int MaxEpochs { get; set; } = Dac.DacDefaults.MaxEpochs;

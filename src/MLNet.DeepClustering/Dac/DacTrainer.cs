@@ -71,7 +71,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         var ch = session.Channel;
         var spec = new NetworkSpec(DacNetwork.KindName, session.Data.Shape, units, _options.NetworkWidth);
         var network = session.BuildNetwork(spec);
-        double totalSteps = (double)_options.MaxEpochs * ((n + _options.BatchSize - 1) / _options.BatchSize);
+        double totalSteps = (double)_options.MaxEpochs * ((session.EpochLength(n) + _options.BatchSize - 1) / _options.BatchSize);
         using var optimizer = TrainingOptimizer.RmsProp(network.parameters(), _options.LearningRate,
             step => Math.Max(FinalLearningRateFraction, 1 - step / totalSteps));
         using var balanceWeight = _options.ClusterBalanceWeight.ToScalar();
@@ -90,7 +90,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
                 break;
             }
             pairCounts.zero_();
-            var result = session.RunEpoch(network, optimizer, session.Shuffled(n), _options.BatchSize, (x, indices) =>
+            var result = session.RunEpoch(network, optimizer, session.EpochOrder(() => session.Shuffled(n)), _options.BatchSize, (x, indices) =>
             {
                 // Each batch is trained together with a partner per image: its jittered copy, or with NeighborPartners
                 // a jittered copy of itself or of one of its pixel-space neighbours. Pairs are selected on the label

@@ -189,7 +189,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         using var labelTensor = session.PerImageLabels(labels);
         for (int epoch = 0; epoch < _options.EpochsPerPeriod; epoch++)
         {
-            var order = ClusterChunkOrder(labels, session.Random, Math.Max(2, _options.BatchSize / 10));
+            var order = session.EpochOrder(() => ClusterChunkOrder(labels, session.Random, Math.Max(2, _options.BatchSize / 10)));
             var result = session.RunEpoch(network, optimizer, order, _options.BatchSize, (x, indices) =>
             {
                 var batchLabels = session.BatchRows(labelTensor, indices);

@@ -56,7 +56,7 @@ internal static class SelfLabeling
         // Every epoch keeps about as many images as the first (ceil(fraction x size) per cluster).
         var current = labels;
         var selected = Selection(current, margins, k, fraction);
-        double totalSteps = (double)epochs * ((selected.Length + BatchSize - 1) / BatchSize);
+        double totalSteps = (double)epochs * ((session.EpochLength(selected.Length) + BatchSize - 1) / BatchSize);
         using var optimizer = TrainingOptimizer.RmsProp(network.parameters().Append(prototypeParameter), LearningRate,
             step => Math.Max(0, 1 - step / totalSteps));
         using var inverseTemperature = (1f / Temperature).ToScalar();
@@ -76,8 +76,12 @@ internal static class SelfLabeling
             var classWeights = kept.Select(c => c > 0 ? (float)selected.Length / (k * c) : 0f).ToArray();
             using var labelTensor = session.PerImageLabels(current);
             using var weightTensor = tensor(classWeights, device: session.Device);
-            var order = selected.ToArray();
-            session.Random.Shuffle(order);
+            var order = session.EpochOrder(() =>
+            {
+                var pass = selected.ToArray();
+                session.Random.Shuffle(pass);
+                return pass;
+            });
             var result = session.RunEpoch(network, optimizer, order, BatchSize, (x, indices) =>
             {
                 var input = augment ? Augmentation.RandomAffine(x, session.Generator, horizontalFlip) : x;

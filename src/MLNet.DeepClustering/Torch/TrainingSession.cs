@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace MLNet.DeepClustering.Torch;
 
-/// <summary>What one pass over the data produced.</summary>
+/// <summary>What one training epoch produced.</summary>
 internal readonly record struct EpochResult(double MeanLoss, int Batches, int Images, double Seconds)
 {
     public double ImagesPerSecond => Seconds > 0 ? Images / Seconds : 0;
@@ -74,7 +74,7 @@ internal sealed class TrainingSession : IDisposable
 
     public TrainingData Data { get; }
 
-    /// <summary>Passes over the data made so far by <see cref="RunEpoch"/>.</summary>
+    /// <summary>Epochs run so far by <see cref="RunEpoch"/>.</summary>
     public int EpochsRun { get; private set; }
 
     /// <summary>Images that went through a training step so far.</summary>
@@ -125,6 +125,38 @@ internal sealed class TrainingSession : IDisposable
     {
         if (MLNetInternals.IsCanceled(host))
             throw new OperationCanceledException("Training was canceled through MLContext.CancelExecution().");
+    }
+
+    /// <summary>Images an epoch draws at the least (the trainer's MinimumImagesPerEpoch); 0 for single passes.</summary>
+    public int MinimumImagesPerEpoch { get; init; }
+
+    /// <summary>Images one epoch of <paramref name="passLength"/>-image passes draws: the pass, or
+    /// <see cref="MinimumImagesPerEpoch"/> when that is more (and the pass is not empty).</summary>
+    public int EpochLength(int passLength) => passLength == 0 ? 0 : Math.Max(passLength, MinimumImagesPerEpoch);
+
+    /// <summary>
+    /// One epoch's training order: <paramref name="pass"/> (a fresh ordering of the images each call) repeated until
+    /// <see cref="EpochLength"/> images are drawn, the last pass cut short. With as many images as MinimumImagesPerEpoch
+    /// or more, this is a single pass.
+    /// </summary>
+    public int[] EpochOrder(Func<int[]> pass)
+    {
+        var first = pass();
+        int length = EpochLength(first.Length);
+        if (length == first.Length)
+            return first;
+        var order = new int[length];
+        first.CopyTo(order, 0);
+        for (int filled = first.Length; filled < length;)
+        {
+            var next = pass();
+            if (next.Length == 0)
+                throw new InvalidOperationException("An epoch's pass over the images came back empty.");
+            int take = Math.Min(next.Length, length - filled);
+            Array.Copy(next, 0, order, filled, take);
+            filled += take;
+        }
+        return order;
     }
 
     /// <summary>A random permutation of 0..n-1 from the session's generator.</summary>

@@ -214,4 +214,27 @@ public sealed class DacTrainerTests
 
         public float[] Score { get; set; } = Array.Empty<float>();
     }
+
+    [TestMethod]
+    public void SmallDataEpochsDrawMinimumImagesPerEpochIncludingSelfLabeling()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var data = SampleDigits.Load(mlContext, 60);
+        TrainingStatistics Fit(int minimumImages)
+        {
+            var options = SampleDigits.FastDac(epochs: 2);
+            options.SelfLabelingEpochs = 1;
+            options.MinimumImagesPerEpoch = minimumImages;
+            using var model = mlContext.Clustering.Trainers.Dac(options).Fit(data);
+            return model.TrainingStatistics!;
+        }
+
+        var floored = Fit(300);
+        Assert.AreEqual(3, floored.Epochs, "two DAC epochs and one of self-labelling");
+        Assert.AreEqual(3 * 300L, floored.ImagesProcessed, "each epoch draws 300 images from the 60");
+        var single = Fit(0);
+        Assert.AreEqual(3, single.Epochs);
+        Assert.IsLessThan(3 * 60L, single.ImagesProcessed, "0: one pass per epoch, self-labelling over its kept images only");
+        Assert.IsGreaterThanOrEqualTo(2 * 60L, single.ImagesProcessed);
+    }
 }

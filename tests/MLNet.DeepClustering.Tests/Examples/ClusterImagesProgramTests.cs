@@ -37,7 +37,8 @@ public sealed class ClusterImagesProgramTests
         File.WriteAllBytes(Path.Combine(input, "truncated.png"), File.ReadAllBytes(Path.Combine(input, truth.Keys.First())).Take(20).ToArray());
         File.WriteAllText(Path.Combine(input, "notes.txt"), "not an image");
 
-        var (exit, log) = Run("fit", "--input", input, "--output", output, "--clusters", "auto", "--color", "--seed", "1");
+        // One pass per epoch keeps the test fast (90 images; the default draws 5,000 per epoch).
+        var (exit, log) = Run("fit", "--input", input, "--output", output, "--clusters", "auto", "--color", "--seed", "1", "--epoch-images", "0");
         Assert.AreEqual(0, exit, log);
         foreach (string bad in new[] { "broken.png", "sub/empty.jpg", "truncated.png" })
             StringAssert.Contains(log, "skipped " + bad, log);
@@ -107,6 +108,9 @@ public sealed class ClusterImagesProgramTests
         (exit, log) = Run("fit", "--input", images.Folder, "--output", images.Folder, "--clusters", "one");
         Assert.AreNotEqual(0, exit, log);
         StringAssert.Contains(log, "--clusters must be auto or a whole number");
+        (exit, log) = Run("fit", "--input", images.Folder, "--output", images.Folder, "--epoch-images", "-1");
+        Assert.AreNotEqual(0, exit, log);
+        StringAssert.Contains(log, "--epoch-images must be zero or positive");
         (exit, log) = Run("predict", "--model", Path.Combine(images.Folder, "missing.zip"), "--input", images.Folder, "--output", images.Folder);
         Assert.AreEqual(2, exit, log);
         StringAssert.Contains(log, "does not exist");

@@ -15,6 +15,7 @@ public sealed class JuleTrainerTests
         EpochsPerPeriod = 1,
         UnrollingRate = 0.95,
         EmbeddingSize = 32,
+        MinimumImagesPerEpoch = 0,
         Seed = seed,
     };
 

@@ -18,7 +18,7 @@ public sealed class ClusterCountTests
         var messages = new List<string>();
         mlContext.Log += (_, e) => { lock (messages) messages.Add(e.RawMessage); };
         var data = Shapes.GrayView(mlContext, classes, 40, seed: classes);
-        var options = new JuleTrainer.Options { NumberOfClusters = 0, EmbeddingSize = 32, Seed = 1 };
+        var options = new JuleTrainer.Options { MinimumImagesPerEpoch = 0, NumberOfClusters = 0, EmbeddingSize = 32, Seed = 1 };
         using var model = mlContext.Clustering.Trainers.Jule(options).Fit(data);
         string log = string.Join("\n", messages.Where(m => m.Contains("chosen", StringComparison.Ordinal)));
         Assert.AreEqual(classes, model.Model.NumberOfClusters, log);
@@ -37,7 +37,7 @@ public sealed class ClusterCountTests
         var messages = new List<string>();
         mlContext.Log += (_, e) => { lock (messages) messages.Add(e.RawMessage); };
         var data = Shapes.GrayView(mlContext, classes, 1200 / classes, seed: classes);
-        var options = new DacTrainer.Options { NumberOfClusters = 0, MaxNumberOfClusters = 20, NetworkWidth = 16, MaxEpochs = 20, Seed = 1 };
+        var options = new DacTrainer.Options { MinimumImagesPerEpoch = 0, NumberOfClusters = 0, MaxNumberOfClusters = 20, NetworkWidth = 16, MaxEpochs = 20, Seed = 1 };
         using var model = mlContext.Clustering.Trainers.Dac(options).Fit(data);
         string log = string.Join("\n", messages.Where(m => m.Contains("chosen", StringComparison.Ordinal) || m.Contains("sizes", StringComparison.Ordinal)));
         Assert.AreEqual(classes, model.Model.NumberOfClusters, log);
@@ -69,7 +69,7 @@ public sealed class ClusterCountTests
     {
         var mlContext = new MLContext(seed: 1);
         var data = Shapes.GrayView(mlContext, 3, 400, seed: 3);
-        var options = new DacTrainer.Options { NumberOfClusters = 3, OverclusteringFactor = 4, NetworkWidth = 16, MaxEpochs = 20, Seed = 1 };
+        var options = new DacTrainer.Options { MinimumImagesPerEpoch = 0, NumberOfClusters = 3, OverclusteringFactor = 4, NetworkWidth = 16, MaxEpochs = 20, Seed = 1 };
         using var model = mlContext.Clustering.Trainers.Dac(options).Fit(data);
         Assert.AreEqual(3, model.Model.NumberOfClusters);
         Assert.AreEqual(12, model.Model.EmbeddingSize, "the network has NumberOfClusters x OverclusteringFactor units");
@@ -92,7 +92,7 @@ public sealed class ClusterCountTests
         var data = Shapes.GrayView(mlContext, classes, 1200 / classes, seed: 3);
         DacTrainer.Options Options(int minimumUnits) => new()
         {
-            NumberOfClusters = classes, MinimumOutputUnits = minimumUnits, NetworkWidth = 16, MaxEpochs = 20, SelfLabelingEpochs = 0, Seed = 1,
+            NumberOfClusters = classes, MinimumOutputUnits = minimumUnits, NetworkWidth = 16, MaxEpochs = 20, SelfLabelingEpochs = 0, MinimumImagesPerEpoch = 0, Seed = 1,
         };
         using (var model = mlContext.Clustering.Trainers.Dac(Options(10)).Fit(data))
         {

@@ -63,8 +63,8 @@ public sealed class PackageConsumerTests
         var rnd = new Random(1);
         var rows = Enumerable.Range(0, 120).Select(i => new Row { Features = Enumerable.Range(0, 256).Select(_ => (float)rnd.NextDouble()).ToArray() }).ToList();
         var data = ml.Data.LoadFromEnumerable(rows);
-        DacTrainer.Options Dac(int k) => new() { MaxEpochs = 1, BatchSize = 40, NumberOfClusters = k, NetworkWidth = 16, Seed = 1 };
-        JuleTrainer.Options Jule() => new() { EpochsPerPeriod = 1, EmbeddingSize = 16, NumberOfClusters = 3, Seed = 1 };
+        DacTrainer.Options Dac(int k) => new() { MinimumImagesPerEpoch = 0, MaxEpochs = 1, BatchSize = 40, NumberOfClusters = k, NetworkWidth = 16, Seed = 1 };
+        JuleTrainer.Options Jule() => new() { MinimumImagesPerEpoch = 0, EpochsPerPeriod = 1, EmbeddingSize = 16, NumberOfClusters = 3, Seed = 1 };
         void Check(string name, bool ok, string detail = "") { if (!ok) throw new Exception($"check {name} failed {detail}"); Console.WriteLine($"CHECK {name} OK"); }
 
         var options = Dac(3);

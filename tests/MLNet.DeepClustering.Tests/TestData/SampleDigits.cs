@@ -22,6 +22,7 @@ internal static class SampleDigits
         BatchSize = 64,
         NetworkWidth = 16,
         SelfLabelingEpochs = 0,
+        MinimumImagesPerEpoch = 0,
         Seed = seed,
     };
 }

@@ -56,9 +56,9 @@ public sealed class SelfLabelingTests
         IEstimator<DeepClusteringTransformer> trainer = method == "DAC"
             ? mlContext.Clustering.Trainers.Dac(new DacTrainer.Options
             {
-                NumberOfClusters = 3, OverclusteringFactor = 4, NetworkWidth = 16, MaxEpochs = 20, Seed = 1, SelfLabelingEpochs = 3,
+                NumberOfClusters = 3, OverclusteringFactor = 4, NetworkWidth = 16, MaxEpochs = 20, Seed = 1, SelfLabelingEpochs = 3, MinimumImagesPerEpoch = 0,
             })
-            : mlContext.Clustering.Trainers.Jule(new JuleTrainer.Options { NumberOfClusters = 3, EmbeddingSize = 32, Seed = 1, SelfLabelingEpochs = 3 });
+            : mlContext.Clustering.Trainers.Jule(new JuleTrainer.Options { MinimumImagesPerEpoch = 0, NumberOfClusters = 3, EmbeddingSize = 32, Seed = 1, SelfLabelingEpochs = 3 });
         using var model = trainer.Fit(data);
         string log = string.Join("\n", messages.Where(m => m.Contains("self-labelling", StringComparison.Ordinal)));
         Assert.AreEqual(3, messages.Count(m => m.StartsWith($"{method} self-labelling epoch ", StringComparison.Ordinal)), log);

@@ -63,4 +63,39 @@ public sealed class TrainingSessionTests
         Assert.AreEqual("0 1 2|3 4 5", Slices(6));
         Assert.AreEqual("", Slices(0));
     }
+
+    [TestMethod]
+    public void EpochOrderRepeatsFreshPassesUpToTheMinimumImages()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var rows = Enumerable.Range(0, 7).Select(i => new Image { Features = Enumerable.Repeat(i / 7f, 16).ToArray() }).ToArray();
+        var view = mlContext.Data.LoadFromEnumerable(rows);
+        var host = ((IHostEnvironment)mlContext).Register("test");
+        using var channel = host.Start("test");
+        var data = TrainingData.Read(view, view.Schema["Features"], new ImageShape(1, 4, 4), () => { });
+
+        using var session = new TrainingSession(host, channel, torch.CPU, 1, data, "test", 2, progress: null) { MinimumImagesPerEpoch = 17 };
+        var order = session.EpochOrder(() => session.Shuffled(7));
+        Assert.AreEqual(17, order.Length);
+        Assert.AreEqual(17, session.EpochLength(7));
+        for (int pass = 0; pass < 2; pass++)
+            CollectionAssert.AreEquivalent(Enumerable.Range(0, 7).ToArray(), order.Skip(7 * pass).Take(7).ToArray(), $"pass {pass + 1} holds every image once");
+        Assert.AreEqual(3, order.Skip(14).Distinct().Count(), "the last pass is cut short");
+        Assert.IsFalse(order.Take(7).SequenceEqual(order.Skip(7).Take(7)), "every pass is shuffled afresh");
+
+        using var single = new TrainingSession(host, channel, torch.CPU, 1, data, "test", 2, progress: null) { MinimumImagesPerEpoch = 7 };
+        Assert.AreEqual(7, single.EpochOrder(() => single.Shuffled(7)).Length, "as many images as the minimum: one pass");
+        using var off = new TrainingSession(host, channel, torch.CPU, 1, data, "test", 2, progress: null);
+        Assert.AreEqual(7, off.EpochOrder(() => off.Shuffled(7)).Length, "0: one pass");
+        Assert.AreEqual(0, session.EpochOrder(Array.Empty<int>).Length, "an empty pass stays empty");
+    }
+
+    [TestMethod]
+    public void NegativeMinimumImagesPerEpochIsRejected()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() =>
+            mlContext.Clustering.Trainers.Jule(new JuleTrainer.Options { MinimumImagesPerEpoch = -1 }));
+        StringAssert.Contains(error.Message, "MinimumImagesPerEpoch");
+    }
 }

@@ -5,7 +5,7 @@ public sealed partial class JuleTrainer
     /// <summary>Options of <see cref="JuleTrainer"/> (Joint Unsupervised LEarning, Yang, Parikh and Batra, CVPR 2016).</summary>
     public sealed class Options : DeepClusteringTrainerOptions
     {
-        /// <summary>Ks: neighbours per image in the kNN graph.
+        /// <summary>Ks: neighbours per image in the kNN graph (on n images at most n - 1 are used).
         /// <value>The default value is 20.</value></summary>
         public int NeighborCount { get; set; } = Jule.JuleDefaults.NeighborCount;
 

@@ -64,8 +64,10 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         var ch = session.Channel;
         var data = session.Data;
         int n = data.Count, k = TrainingClusterCount(data.Count), d = _options.EmbeddingSize;
-        if (n <= _options.NeighborCount)
-            throw new ArgumentException($"JULE needs more images ({n}) than NeighborCount ({_options.NeighborCount}).");
+        // A graph over n images has at most n - 1 neighbours per image.
+        int neighbors = Math.Min(_options.NeighborCount, n - 1);
+        if (neighbors < _options.NeighborCount)
+            ch.Info($"JULE: {n} images; the kNN graphs use {neighbors} neighbours instead of NeighborCount = {_options.NeighborCount}.");
         // The recurrent process stops at `target` clusters: k, k x OverclusteringFactor, or the largest k considered.
         int target = ChoosesClusterCount ? k : Math.Max(k, Math.Min(k * _options.OverclusteringFactor, n / 2));
         int minClusterSize = (int)(_options.MinClusterFraction * n / target);
@@ -74,7 +76,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
 
         var pixels = data.NormalizedRows();
         graphClock.Start();
-        var graph = session.BuildKnnGraph(pixels, data.Shape.Size, _options.NeighborCount);
+        var graph = session.BuildKnnGraph(pixels, data.Shape.Size, neighbors);
         var engine = new GdlAgglomeration(graph, pixels, GdlAgglomeration.NearestNeighborClusters(graph), _options.SigmaScale);
         graphClock.Stop();
         ch.Info($"JULE: {engine.ClusterCount} initial clusters from 1-NN chains on pixels ({graphClock.Elapsed.TotalSeconds:F1} s).");
@@ -102,7 +104,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             if (before <= target)
                 break;
             graphClock.Start();
-            graph = session.BuildKnnGraph(embedding, d, _options.NeighborCount);
+            graph = session.BuildKnnGraph(embedding, d, neighbors);
             engine = new GdlAgglomeration(graph, embedding, labels, _options.SigmaScale);
             int merges = MergesPerPeriod(before, target, _options.UnrollingRate);
             if (before - merges <= target || engine.Merge(merges, _options.NeighborClusterCount, _options.Lambda, session.CheckCanceled) == 0)
@@ -122,7 +124,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         int[] Recluster(int clusters)
         {
             graphClock.Start();
-            graph = session.BuildKnnGraph(embedding, d, _options.NeighborCount);
+            graph = session.BuildKnnGraph(embedding, d, neighbors);
             engine = new GdlAgglomeration(graph, embedding, GdlAgglomeration.NearestNeighborClusters(graph), _options.SigmaScale);
             engine.MergeTo(clusters, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled);
             graphClock.Stop();
@@ -136,7 +138,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             // k from the affinity curve of a fresh agglomeration on the final embeddings: the recurrent process above
             // trained the CNN down to the largest k considered.
             graphClock.Start();
-            var choice = ClusterCountSelection.Choose(embedding, d, k, _options.NeighborCount, _options.SigmaScale,
+            var choice = ClusterCountSelection.Choose(embedding, d, k, neighbors, _options.SigmaScale,
                 _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled, session.Threads);
             graphClock.Stop();
             ch.Info($"JULE: {choice.Explanation}.");

@@ -38,7 +38,7 @@ device.AcceptOnlyFromAmong("cpu", "cuda");
 var epochImages = new Option<int>("--epoch-images")
 {
     Description = "Images each training epoch draws at the least: a folder with fewer repeats its images, so training takes about " +
-                  "as long as on this many. 0 makes an epoch one pass over the folder: faster on small folders, usually worse clusters.",
+                  "as long as on this many. 0 makes an epoch one pass over the folder: much faster on small folders, often worse clusters.",
     DefaultValueFactory = _ => 5000,
 };
 epochImages.Validators.Add(result =>

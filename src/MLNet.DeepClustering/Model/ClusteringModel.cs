@@ -56,9 +56,23 @@ internal sealed class ClusteringModel : IDisposable
     public static ClusteringModel FromWeights(NetworkSpec spec, ScoreHead head, byte[] weights, Device device)
     {
         var network = TorchRuntime.BuildNetwork(spec);
-        using (var stream = new MemoryStream(weights, writable: false))
-            network.load(stream);
+        Load(network, weights);
         return new ClusteringModel(spec, network, head, device);
+    }
+
+    /// <summary>Puts back weights from <see cref="SaveWeights"/> (on the model's device, in evaluation mode).</summary>
+    public void RestoreWeights(byte[] weights)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, typeof(DeepClusteringTransformer));
+        Load(_network, weights);
+        _network.to(Device);
+        _network.eval();
+    }
+
+    private static void Load(nn.Module network, byte[] weights)
+    {
+        using var stream = new MemoryStream(weights, writable: false);
+        network.load(stream);
     }
 
     /// <summary>The network weights in TorchSharp's format (moved to the CPU first).</summary>

@@ -102,10 +102,7 @@ internal static class SelfLabeling
         if (sizes.Count(s => s > 0) < usedBefore)
         {
             ch.Warning($"{method}: self-labelling emptied a cluster (sizes [{string.Join(", ", sizes)}]); it is undone and the trainer's clusters are kept.");
-            using (var stream = new MemoryStream(weightsBefore, writable: false))
-                network.load(stream);
-            network.to(session.Device);
-            network.eval();
+            model.RestoreWeights(weightsBefore);
             return model;
         }
         ch.Info($"{method}: self-labelling moved {changedInAll} of {n} images to another cluster ({clock.Elapsed.TotalSeconds:F1} s); " +

@@ -12,8 +12,7 @@ public sealed class DacTrainerTests
     public void FitProducesDeclaredSchemaAndConsistentOutputs()
     {
         var mlContext = new MLContext(seed: 1);
-        var messages = new List<string>();
-        mlContext.Log += (_, e) => { lock (messages) messages.Add(e.RawMessage); };
+        var messages = LogMessages.Capture(mlContext);
         var data = SampleDigits.Load(mlContext, 300);
         using var model = mlContext.Clustering.Trainers.Dac(SampleDigits.FastDac(epochs: 2)).Fit(data);
         var scored = model.Transform(data);
@@ -153,8 +152,7 @@ public sealed class DacTrainerTests
     public void NeighborPartnersChangeTrainingAreClampedAndValidated()
     {
         var mlContext = new MLContext(seed: 1);
-        var messages = new List<string>();
-        mlContext.Log += (_, e) => { lock (messages) messages.Add(e.RawMessage); };
+        var messages = LogMessages.Capture(mlContext);
         float[] Run(IDataView data, int partners)
         {
             var options = SampleDigits.FastDac();

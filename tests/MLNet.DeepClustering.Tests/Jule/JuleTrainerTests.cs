@@ -77,8 +77,7 @@ public sealed class JuleTrainerTests
     public void FitOnDigitsGivesKClustersCentroidScoresAndUnitEmbeddings()
     {
         var mlContext = new MLContext(seed: 1);
-        var messages = new List<string>();
-        mlContext.Log += (_, e) => { lock (messages) messages.Add(e.RawMessage); };
+        var messages = LogMessages.Capture(mlContext);
         var data = SampleDigits.Load(mlContext, 400);
         using var model = mlContext.Clustering.Trainers.Jule(FastJule()).Fit(data);
         Assert.AreEqual("JULE", model.Method);

@@ -15,8 +15,7 @@ public sealed class ClusterCountTests
     public void JuleFindsTheNumberOfShapes(int classes)
     {
         var mlContext = new MLContext(seed: 1);
-        var messages = new List<string>();
-        mlContext.Log += (_, e) => { lock (messages) messages.Add(e.RawMessage); };
+        var messages = LogMessages.Capture(mlContext);
         var data = Shapes.GrayView(mlContext, classes, 40, seed: classes);
         var options = new JuleTrainer.Options { MinimumImagesPerEpoch = 0, NumberOfClusters = 0, EmbeddingSize = 32, Seed = 1 };
         using var model = mlContext.Clustering.Trainers.Jule(options).Fit(data);
@@ -34,8 +33,7 @@ public sealed class ClusterCountTests
     public void DacFindsTheNumberOfShapes(int classes)
     {
         var mlContext = new MLContext(seed: 1);
-        var messages = new List<string>();
-        mlContext.Log += (_, e) => { lock (messages) messages.Add(e.RawMessage); };
+        var messages = LogMessages.Capture(mlContext);
         var data = Shapes.GrayView(mlContext, classes, 1200 / classes, seed: classes);
         var options = new DacTrainer.Options { MinimumImagesPerEpoch = 0, NumberOfClusters = 0, MaxNumberOfClusters = 20, NetworkWidth = 16, MaxEpochs = 20, Seed = 1 };
         using var model = mlContext.Clustering.Trainers.Dac(options).Fit(data);
@@ -87,8 +85,7 @@ public sealed class ClusterCountTests
     public void DacWithFewClustersTrainsTenUnitsInsteadOfCollapsing(int classes)
     {
         var mlContext = new MLContext(seed: 1);
-        var messages = new List<string>();
-        mlContext.Log += (_, e) => { lock (messages) messages.Add(e.RawMessage); };
+        var messages = LogMessages.Capture(mlContext);
         var data = Shapes.GrayView(mlContext, classes, 1200 / classes, seed: 3);
         DacTrainer.Options Options(int minimumUnits) => new()
         {

@@ -48,8 +48,7 @@ public sealed class SelfLabelingTests
     public void RefinedModelKeepsItsScoresConsistentAndSurvivesSaving(string method)
     {
         var mlContext = new MLContext(seed: 1);
-        var messages = new List<string>();
-        mlContext.Log += (_, e) => { lock (messages) messages.Add(e.RawMessage); };
+        var messages = LogMessages.Capture(mlContext);
         // DAC with 3 output units on these shapes puts every pair above its thresholds and collapses; with 12 units
         // grouped into 3 (as in ClusterCountTests) it separates them, and self-labelling then refines grouped prototypes.
         var data = method == "DAC" ? Shapes.GrayView(mlContext, 3, 400, seed: 3) : Shapes.GrayView(mlContext, 3, 100, seed: 5);
@@ -92,5 +91,31 @@ public sealed class SelfLabelingTests
         var reloaded = mlContext.Model.Load(stream, out _);
         CollectionAssert.AreEqual(labels, reloaded.Transform(data).GetColumn<uint>(DeepClusteringColumnNames.PredictedLabel).ToArray());
         (reloaded as IDisposable)?.Dispose();
+    }
+
+    [TestMethod]
+    public void RestoreWeightsPutsBackTheSavedNetwork()
+    {
+        // The undo path of self-labelling: weights saved before training are loaded back into the same network.
+        var spec = new NetworkSpec(MLNet.DeepClustering.Dac.DacNetwork.KindName, new ImageShape(1, 28, 28), 10, 16);
+        using var model = new ClusteringModel(spec, TorchRuntime.BuildNetwork(spec, 1, out var generator), ScoreHead.Identity(10), TorchSharp.torch.CPU);
+        generator.Dispose();
+        var pixels = SampleDigits.Take(8).SelectMany(d => d.Features).ToArray();
+        float[] Embeddings()
+        {
+            var embedding = new float[8 * 10];
+            model.Predict(pixels, 8, embedding, new float[8 * 10], new uint[8]);
+            return embedding;
+        }
+
+        var before = Embeddings();
+        var saved = model.SaveWeights();
+        using (TorchSharp.torch.no_grad())
+            foreach (var parameter in model.Network.parameters())
+                parameter.add_(0.5f);
+        CollectionAssert.AreNotEqual(before, Embeddings(), "the parameters were changed");
+        model.RestoreWeights(saved);
+        CollectionAssert.AreEqual(before, Embeddings());
+        Assert.IsFalse(model.Network.training, "left in evaluation mode");
     }
 }

@@ -235,13 +235,20 @@ public sealed class GdlAgglomeration
         return done;
     }
 
+    /// <summary>Merges the last <see cref="MergeTo"/> made in place of one that would have exceeded its size cap.</summary>
+    public int CappedMerges { get; private set; }
+
     /// <summary>
     /// Merges until exactly <paramref name="target"/> clusters remain. Clusters smaller than
     /// <paramref name="minClusterSize"/> are merged first, into their best neighbour, so they do not count toward the
-    /// target; clusters joined to no other by an edge are merged into the cluster with the nearest centroid.
+    /// target; clusters joined to no other by an edge are merged into the cluster with the nearest centroid. A merge
+    /// whose union would exceed <paramref name="maxClusterSize"/> points gives way to the edge-joined pair with the
+    /// largest affinity that stays within it, if one is left.
     /// </summary>
-    public void MergeTo(int target, int neighborClusterCount = 5, double lambda = 1.0, int minClusterSize = 1, Action? cancel = null)
+    public void MergeTo(int target, int neighborClusterCount = 5, double lambda = 1.0, int minClusterSize = 1, Action? cancel = null,
+        int maxClusterSize = int.MaxValue)
     {
+        CappedMerges = 0;
         if (target < 1 || target > _label.Length)
             throw new ArgumentOutOfRangeException(nameof(target), target, "The target cluster count must be between 1 and the number of points.");
         var bySize = new SortedSet<(int Size, int Cluster)>();
@@ -264,6 +271,12 @@ public sealed class GdlAgglomeration
             else if (TryPopBest(out a))
             {
                 b = BestNeighbor(a);
+                if (_members[a]!.Count + _members[b]!.Count > maxClusterSize && BestAllowedPair(maxClusterSize) is (int c, int e))
+                {
+                    Enqueue(a);
+                    (a, b) = (c, e);
+                    CappedMerges++;
+                }
             }
             else
             {
@@ -397,6 +410,30 @@ public sealed class GdlAgglomeration
             {
                 best = other;
                 bestValue = value;
+            }
+        }
+        return best;
+    }
+
+    // The edge-joined pair with the largest affinity whose union holds at most maxSize points, if any.
+    private (int, int)? BestAllowedPair(int maxSize)
+    {
+        (int, int)? best = null;
+        double bestValue = double.NegativeInfinity;
+        for (int c = 0; c < _members.Length; c++)
+        {
+            if (_members[c] is not { } m)
+                continue;
+            foreach (var (other, sums) in _pairs[c]!)
+            {
+                if (m.Count + _members[other]!.Count > maxSize)
+                    continue;
+                double value = Affinity(c, other, sums);
+                if (value > bestValue)
+                {
+                    bestValue = value;
+                    best = (c, other);
+                }
             }
         }
         return best;

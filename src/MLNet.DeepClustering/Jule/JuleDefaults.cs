@@ -21,6 +21,7 @@ internal static class JuleDefaults
     public const int OverclusteringFactor = 2;
     public const bool Augment = true;
     public const double MinClusterFraction = 0.1;
+    public const double MaxClusterSizeRatio = 0;
     // The paper's 50 channels hit a libtorch CPU convolution defect (NaN, irreproducible results; see
     // NetworkSpec.ChannelMultiple); 48 is the nearest reliable width.
     public const int NetworkWidth = 48;

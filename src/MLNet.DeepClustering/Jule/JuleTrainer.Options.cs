@@ -86,5 +86,15 @@ public sealed partial class JuleTrainer
         /// best neighbour before they count toward k, so k meaningful clusters come out instead of a few outliers.
         /// <value>The default value is 0.1.</value></summary>
         public double MinClusterFraction { get; set; } = Jule.JuleDefaults.MinClusterFraction;
+
+        /// <summary>At the final merges to NumberOfClusters clusters, a merge that would make a cluster larger than
+        /// MaxClusterSizeRatio x n / k images gives way to the most affine pair of edge-joined clusters whose union stays
+        /// within that size (when no such pair is left, the merge criterion decides alone). A prior for data whose classes
+        /// are about equally large: JULE's affinity can grow one cluster over several similar classes (on clothing:
+        /// pullovers, coats and shirts together) while splitting others, and the cap stops that, but the pair joined
+        /// instead can be two classes, so it is off by default (measurements in the README). With NumberOfClusters = 0
+        /// (k chosen from the merge curve) no cap applies. Not in the paper; 0 turns it off, otherwise at least 1.
+        /// <value>The default value is 0.</value></summary>
+        public double MaxClusterSizeRatio { get; set; } = Jule.JuleDefaults.MaxClusterSizeRatio;
     }
 }

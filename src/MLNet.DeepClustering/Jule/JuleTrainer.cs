@@ -53,6 +53,8 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         Require(options.EmbeddingSize >= 1, options.EmbeddingSize, "EmbeddingSize must be at least 1.");
         Require(options.OverclusteringFactor >= 1, options.OverclusteringFactor, "OverclusteringFactor must be at least 1.");
         Require(options.MinClusterFraction >= 0 && options.MinClusterFraction < 1, options.MinClusterFraction, "MinClusterFraction must be in [0, 1).");
+        Require(options.MaxClusterSizeRatio == 0 || (options.MaxClusterSizeRatio >= 1 && double.IsFinite(options.MaxClusterSizeRatio)),
+            options.MaxClusterSizeRatio, "MaxClusterSizeRatio must be 0 (no cap) or at least 1.");
     }
 
     private protected override string MethodName => "JULE";
@@ -126,8 +128,10 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             graphClock.Start();
             graph = session.BuildKnnGraph(embedding, d, neighbors);
             engine = new GdlAgglomeration(graph, embedding, GdlAgglomeration.NearestNeighborClusters(graph), _options.SigmaScale);
-            engine.MergeTo(clusters, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled);
+            engine.MergeTo(clusters, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled,
+                MaxClusterSize(n, clusters));
             graphClock.Stop();
+            LogCappedMerges(ch, engine, n, clusters);
             return engine.Labels();
         }
 
@@ -159,7 +163,8 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             }
             else
             {
-                engine.MergeTo(k, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled);
+                engine.MergeTo(k, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled, MaxClusterSize(n, k));
+                LogCappedMerges(ch, engine, n, k);
                 labels = engine.Labels();
             }
             session.Clusters = k;
@@ -182,6 +187,17 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             ch.Info($"JULE RC cluster sizes: [{string.Join(", ", ScoreHead.ClusterSizes(labels, k))}]");
         }
         return new ClusteringModel(spec, network, new ScoreHead(ScoreKind.SquaredDistanceToCentroids, k, d, ScoreHead.ClusterMeans(embedding, labels, k, d)), session.Device);
+    }
+
+    // The size cap of the final merges to k clusters: MaxClusterSizeRatio x the mean size n / k (none when 0).
+    private int MaxClusterSize(int n, int k)
+        => _options.MaxClusterSizeRatio > 0 ? (int)Math.Min(int.MaxValue, Math.Ceiling(_options.MaxClusterSizeRatio * n / k)) : int.MaxValue;
+
+    private void LogCappedMerges(IChannel ch, GdlAgglomeration engine, int n, int k)
+    {
+        if (engine.CappedMerges > 0)
+            ch.Info($"JULE: {engine.CappedMerges} of the merges to {k} clusters joined another pair because the most affine one would have made a " +
+                    $"cluster of more than {MaxClusterSize(n, k)} images (MaxClusterSizeRatio {_options.MaxClusterSizeRatio}).");
     }
 
     // One period of CNN training on the current clusters.

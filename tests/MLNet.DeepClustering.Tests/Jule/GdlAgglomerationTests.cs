@@ -139,6 +139,41 @@ public sealed class GdlAgglomerationTests
     }
 
     [TestMethod]
+    public void SizeCapJoinsAnotherPairInsteadOfGrowingOneCluster()
+    {
+        // Two pairs of overlapping groups: 200 + 200 points along the first axis, 100 + 100 along the second. Merging
+        // to 3 clusters, the affinity prefers joining the large pair, the cap of 1.5 x 600 / 3 = 300 points forbids it.
+        var rnd = new Random(3);
+        const int d = 2;
+        var groups = new (double X, double Y, int Count)[] { (0, 0, 200), (0.6, 0, 200), (0, 4, 100), (0, 4.8, 100) };
+        var x = new List<float>();
+        var truth = new List<int>();
+        for (int g = 0; g < groups.Length; g++)
+            for (int i = 0; i < groups[g].Count; i++)
+            {
+                x.Add((float)(groups[g].X + 0.15 * Gaussian(rnd)));
+                x.Add((float)(groups[g].Y + 0.15 * Gaussian(rnd)));
+                truth.Add(g);
+            }
+        var points = x.ToArray();
+        var graph = KnnGraph.Build(points, d, 10);
+
+        var free = new GdlAgglomeration(graph, points, truth.ToArray());
+        free.MergeTo(3);
+        var freeSizes = free.Labels().GroupBy(l => l).Select(g => g.Count()).OrderBy(s => s).ToArray();
+        CollectionAssert.AreEqual(new[] { 100, 100, 400 }, freeSizes, $"without a cap: {string.Join(",", freeSizes)}");
+        Assert.AreEqual(0, free.CappedMerges);
+
+        var capped = new GdlAgglomeration(graph, points, truth.ToArray());
+        capped.MergeTo(3, maxClusterSize: 300);
+        var labels = capped.Labels();
+        var sizes = labels.GroupBy(l => l).Select(g => g.Count()).OrderBy(s => s).ToArray();
+        CollectionAssert.AreEqual(new[] { 200, 200, 200 }, sizes, $"with the cap: {string.Join(",", sizes)}");
+        Assert.AreEqual(1, capped.CappedMerges);
+        Assert.AreEqual(labels[400], labels[599], "the two small groups are the pair joined instead");
+    }
+
+    [TestMethod]
     [Timeout(300_000, CooperativeCancellation = true)]
     public void HundredThousandPointsRunWithoutQuadraticMemory()
     {

@@ -146,5 +146,9 @@ public sealed class JuleTrainerTests
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => mlContext.Clustering.Trainers.Jule(new JuleTrainer.Options { NeighborCount = 0 }));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => mlContext.Clustering.Trainers.Jule(new JuleTrainer.Options { Gamma = -1 }));
         Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => mlContext.Clustering.Trainers.Jule(numberOfClusters: 1));
+        var capError = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => mlContext.Clustering.Trainers.Jule(new JuleTrainer.Options { MaxClusterSizeRatio = 0.5 }));
+        StringAssert.Contains(capError.Message, "MaxClusterSizeRatio");
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => mlContext.Clustering.Trainers.Jule(new JuleTrainer.Options { MaxClusterSizeRatio = double.NaN }));
+        Assert.IsNotNull(mlContext.Clustering.Trainers.Jule(new JuleTrainer.Options { MaxClusterSizeRatio = 0 }), "0 turns the cap off");
     }
 }

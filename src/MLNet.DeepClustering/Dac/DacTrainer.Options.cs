@@ -41,9 +41,12 @@ public sealed partial class DacTrainer
         public float LambdaStep { get; set; } = Dac.DacDefaults.LambdaStep;
 
         /// <summary>Weight of a penalty on uneven cluster use within each mini-batch: log k minus the entropy of the
-        /// batch's mean cluster distribution. Not in the paper, which has no guard against empty or merged clusters;
-        /// 0 gives the paper's loss.
-        /// <value>The default value is 0.</value></summary>
+        /// batch's mean cluster distribution (as SCAN, PICA and IIC add to their losses). Without it DAC can let one
+        /// output unit take two similar classes (on clothing: sandals with sneakers) while another class spreads over
+        /// two units. It assumes classes of similar size; for data where one class is far larger than the others, lower
+        /// it. Not used while choosing k (NumberOfClusters = 0), where the units in use decide k. Not in the paper, which
+        /// has no guard against empty or merged clusters; 0 gives the paper's loss.
+        /// <value>The default value is 1.</value></summary>
         public float ClusterBalanceWeight { get; set; } = Dac.DacDefaults.ClusterBalanceWeight;
 
         /// <summary>Train with NumberOfClusters x this many output units, then merge the units into NumberOfClusters clusters

@@ -23,8 +23,9 @@ namespace MLNet.DeepClustering;
 /// With <c>NeighborPartners</c> (not in the paper), the copy trained with an image is a copy of the image itself or of
 /// one of its nearest neighbours in pixel space, counted as a similar pair.
 /// lambda grows by LambdaStep per 128,000 training images; training stops when u(lambda) &lt;= l(lambda) or after
-/// MaxEpochs. Batch normalisation statistics are then re-estimated on the training images. ClusterBalanceWeight adds
-/// a penalty on uneven cluster use within a batch (not in the paper; 0 turns it off). Then SelfLabelingEpochs (10 by
+/// MaxEpochs. Batch normalisation statistics are then re-estimated on the training images. ClusterBalanceWeight (1 by
+/// default) adds a penalty on uneven cluster use within a batch (not in the paper; 0 turns it off; not used while
+/// choosing k). Then SelfLabelingEpochs (10 by
 /// default; not in the paper) of self-labelling train the network and the cluster prototypes on the images each
 /// cluster is surest of (<see cref="DeepClusteringTrainerOptions.SelfLabelingEpochs"/>).</para>
 /// <para><b>Scoring function.</b> Score_j = 1 - f . p_j, the cosine distance between the label feature and cluster j's
@@ -74,6 +75,10 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         double totalSteps = (double)_options.MaxEpochs * ((session.EpochLength(n) + _options.BatchSize - 1) / _options.BatchSize);
         using var optimizer = TrainingOptimizer.RmsProp(network.parameters(), _options.LearningRate,
             step => Math.Max(FinalLearningRateFraction, 1 - step / totalSteps));
+        // The balance term evens out the use of all units; while choosing k, the units in use are what decides k.
+        bool balance = _options.ClusterBalanceWeight > 0 && !ChoosesClusterCount;
+        if (_options.ClusterBalanceWeight > 0 && ChoosesClusterCount)
+            ch.Info("DAC: ClusterBalanceWeight not used while choosing the number of clusters (NumberOfClusters = 0).");
         using var balanceWeight = _options.ClusterBalanceWeight.ToScalar();
         var schedule = new DacThresholdSchedule(_options.UpperThreshold, _options.LowerThreshold, _options.LambdaStep);
         session.EstimatedTotalEpochs = _options.MaxEpochs;
@@ -107,7 +112,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
                     selection = cat(new[] { clean, clean });
                 }
                 var loss = DacPairwiseLoss.Compute(labelFeatures, upper, lower, out var similar, out var dissimilar, selection);
-                if (_options.ClusterBalanceWeight > 0)
+                if (balance)
                     loss = loss.add(DacPairwiseLoss.BalancePenalty(labelFeatures).mul(balanceWeight), Scalars.One);
                 pairCounts.add_(stack(new[] { similar, dissimilar }).to(ScalarType.Float64), Scalars.One);
                 return loss;

@@ -42,6 +42,8 @@ public sealed class ClusterCountTests
         Assert.AreEqual(20, model.Model.EmbeddingSize, "the label features keep one unit per cluster trained for");
         Assert.IsTrue(messages.Any(m => m.StartsWith("DAC: NeighborPartners not used while choosing", StringComparison.Ordinal)),
             "the unit grouping measures augmented copies, so neighbour partners are off while k is chosen");
+        Assert.IsTrue(messages.Any(m => m.StartsWith("DAC: ClusterBalanceWeight not used while choosing", StringComparison.Ordinal)),
+            "the balance term would spread the images over all units, so it is off while k is chosen");
         var scored = model.Transform(data);
         var quality = mlContext.Clustering.EvaluateQuality(scored);
         Assert.IsTrue(quality.Accuracy > 0.9, $"ACC {quality.Accuracy}\n{log}");
@@ -99,8 +101,11 @@ public sealed class ClusterCountTests
             Assert.IsTrue(quality.Accuracy > 0.95, $"ACC {quality.Accuracy}");
             Assert.IsFalse(messages.Any(m => m.Contains("no dissimilar pairs", StringComparison.Ordinal)));
         }
-        // The paper's network, one unit per cluster: every pair looks similar and the clusters collapse, which is said.
-        using (var paper = mlContext.Clustering.Trainers.Dac(Options(1)).Fit(data))
+        // The paper's network and loss, one unit per cluster: every pair looks similar and the clusters collapse, which
+        // is said. (The balance term, on by default, also holds the clusters apart.)
+        var paperOptions = Options(1);
+        paperOptions.ClusterBalanceWeight = 0;
+        using (var paper = mlContext.Clustering.Trainers.Dac(paperOptions).Fit(data))
         {
             Assert.AreEqual(classes, paper.Model.EmbeddingSize);
             var quality = mlContext.Clustering.EvaluateQuality(paper.Transform(data));

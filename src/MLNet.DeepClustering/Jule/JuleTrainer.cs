@@ -128,11 +128,20 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             graphClock.Start();
             graph = session.BuildKnnGraph(embedding, d, neighbors);
             engine = new GdlAgglomeration(graph, embedding, GdlAgglomeration.NearestNeighborClusters(graph), _options.SigmaScale);
-            engine.MergeTo(clusters, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled,
-                MaxClusterSize(n, clusters));
+            MergeToFinal(clusters);
             graphClock.Stop();
-            LogCappedMerges(ch, engine, n, clusters);
             return engine.Labels();
+        }
+
+        // The final merges of the current engine down to k clusters, under the size cap.
+        void MergeToFinal(int clusters)
+        {
+            int maxSize = _options.MaxClusterSizeRatio > 0
+                ? (int)Math.Min(int.MaxValue, Math.Ceiling(_options.MaxClusterSizeRatio * n / clusters)) : int.MaxValue;
+            engine.MergeTo(clusters, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled, maxSize);
+            if (engine.CappedMerges > 0)
+                ch.Info($"JULE: {engine.CappedMerges} of the merges to {clusters} clusters joined another pair because the most affine one would " +
+                        $"have made a cluster of more than {maxSize} images (MaxClusterSizeRatio {_options.MaxClusterSizeRatio}).");
         }
 
         // True while `labels` are the re-clustering of the current embedding, so RC below need not run again.
@@ -163,8 +172,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             }
             else
             {
-                engine.MergeTo(k, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled, MaxClusterSize(n, k));
-                LogCappedMerges(ch, engine, n, k);
+                MergeToFinal(k);
                 labels = engine.Labels();
             }
             session.Clusters = k;
@@ -187,17 +195,6 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             ch.Info($"JULE RC cluster sizes: [{string.Join(", ", ScoreHead.ClusterSizes(labels, k))}]");
         }
         return new ClusteringModel(spec, network, new ScoreHead(ScoreKind.SquaredDistanceToCentroids, k, d, ScoreHead.ClusterMeans(embedding, labels, k, d)), session.Device);
-    }
-
-    // The size cap of the final merges to k clusters: MaxClusterSizeRatio x the mean size n / k (none when 0).
-    private int MaxClusterSize(int n, int k)
-        => _options.MaxClusterSizeRatio > 0 ? (int)Math.Min(int.MaxValue, Math.Ceiling(_options.MaxClusterSizeRatio * n / k)) : int.MaxValue;
-
-    private void LogCappedMerges(IChannel ch, GdlAgglomeration engine, int n, int k)
-    {
-        if (engine.CappedMerges > 0)
-            ch.Info($"JULE: {engine.CappedMerges} of the merges to {k} clusters joined another pair because the most affine one would have made a " +
-                    $"cluster of more than {MaxClusterSize(n, k)} images (MaxClusterSizeRatio {_options.MaxClusterSizeRatio}).");
     }
 
     // One period of CNN training on the current clusters.

@@ -28,6 +28,7 @@ internal sealed record BenchmarkOptions
     public string[] Settings { get; init; } = Array.Empty<string>();
     public int EngineN { get; init; }
     public bool SkipTorchKnn { get; init; }
+    public bool Help { get; init; }
 
     /// <summary>The clustering methods to fit: one, or kmeans, dac, jule (RC) and jule-sf for "all".</summary>
     public IReadOnlyList<string> Methods => Method == "all" ? AllMethods : new[] { Method };
@@ -66,13 +67,25 @@ internal sealed record BenchmarkOptions
         }
     }
 
+    /// <summary>The command-line syntax, printed for --help and after a mistyped argument.</summary>
+    public const string Usage =
+        "usage: MLNet.DeepClustering.Benchmark [--method jule|jule-sf|dac|kmeans|all] [--data <IDX folder>] [--limit N]\n" +
+        "           [--threads T] [--device cpu|cuda] [--seed 1] [--results <folder>] [--skip-methods] [--skip-networks]\n" +
+        "           [--skip-engine] [--skip-torch-knn] [--engine-sizes 10000,20000,40000,70000] [--network-seconds 20]\n" +
+        "       MLNet.DeepClustering.Benchmark --suite quality [--method kmeans|jule|dac|all]\n" +
+        "           [--datasets mnist:10000,fashion:10000:14,...] [--seeds 1,2,3] [--fashion <folder with train-*>]\n" +
+        "           [--set Option=value ...]";
+
     public static BenchmarkOptions Parse(string[] args)
     {
         var o = new BenchmarkOptions();
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
-            int NextInt() => int.Parse(Next(), CultureInfo.InvariantCulture);
+            int ToInt(string name, string text) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)
+                ? value : throw new ArgumentException($"{name} expects whole numbers; '{text}' is not one.");
+            int NextInt() => ToInt(args[i], Next());
+            int[] NextInts() { string name = args[i]; return Next().Split(',').Select(s => ToInt(name, s.Trim())).ToArray(); }
             o = args[i] switch
             {
                 "--method" => o with { Method = Next().ToLowerInvariant() },
@@ -85,7 +98,7 @@ internal sealed record BenchmarkOptions
                 "--skip-networks" => o with { SkipNetworks = true },
                 "--skip-engine" => o with { SkipEngine = true },
                 "--skip-methods" => o with { SkipMethods = true },
-                "--engine-sizes" => o with { EngineSizes = Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() },
+                "--engine-sizes" => o with { EngineSizes = NextInts() },
                 "--network-seconds" => o with { NetworkSeconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--child" => o with { Child = Next() },
                 "--engine-n" => o with { EngineN = NextInt() },
@@ -93,12 +106,11 @@ internal sealed record BenchmarkOptions
                 "--suite" => o with { Suite = Next().ToLowerInvariant() },
                 "--resolution" => o with { Resolution = NextInt() },
                 "--datasets" => o with { Datasets = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
-                "--seeds" => o with { Seeds = Next().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() },
+                "--seeds" => o with { Seeds = NextInts() },
                 "--fashion" => o with { FashionFolder = Next() },
                 "--set" => o with { Settings = o.Settings.Append(Next()).ToArray() },
-                _ => throw new ArgumentException(
-                    $"Unknown argument '{args[i]}'. Use --method, --data, --limit, --threads, --device, --seed, --results, " +
-                    "--skip-methods, --skip-networks, --skip-engine, --skip-torch-knn, --engine-sizes, --network-seconds, --suite quality, --datasets, --seeds, --fashion, --set Option=value."),
+                "--help" or "-h" => o with { Help = true },
+                _ => throw new ArgumentException($"Unknown argument '{args[i]}'."),
             };
         }
         if (o.Method != "all" && !AllMethods.Contains(o.Method))
@@ -109,6 +121,9 @@ internal sealed record BenchmarkOptions
             throw new ArgumentException("--resolution must be between 2 and 28.");
         if (o.Limit < 20 || o.Threads < 1 || o.NetworkSeconds <= 0)
             throw new ArgumentException("--limit must be at least 20, --threads at least 1, --network-seconds positive.");
+        if (o.Suite == "quality")
+            foreach (string dataset in o.Datasets)
+                QualitySuite.ForDataset(o, dataset); // a mistyped dataset fails here, not after the ones before it have run
         return o;
     }
 }

@@ -53,7 +53,7 @@ internal static class QualitySuite
     }
 
     /// <summary>The child options for dataset source:count[:side].</summary>
-    private static BenchmarkOptions ForDataset(BenchmarkOptions options, string dataset)
+    internal static BenchmarkOptions ForDataset(BenchmarkOptions options, string dataset)
     {
         var parts = dataset.Split(':');
         if (parts.Length is < 2 or > 3 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int count)

@@ -44,9 +44,10 @@ public sealed partial class DacTrainer
         /// batch's mean cluster distribution (as SCAN, PICA and IIC add to their losses). Without it DAC can let one
         /// output unit take two similar classes (on clothing: sandals with sneakers) while another class spreads over
         /// two units. It assumes classes of similar size; for data where one class is far larger than the others, lower
-        /// it. Larger weights even the clusters out harder; on digits 1 cost NMI where 0.5 did not (README, Status).
-        /// Not used while choosing k (NumberOfClusters = 0), where the units in use decide k. Not in the paper, which
-        /// has no guard against empty or merged clusters; 0 gives the paper's loss.
+        /// it. Larger weights even the clusters out harder: on sharp digits 1 cost NMI where 0.5 did not, and on
+        /// blurred, low-resolution digits 0.5 cost some too (README, Status). Not used while choosing k
+        /// (NumberOfClusters = 0), where the units in use decide k. Not in the paper, which has no guard against empty
+        /// or merged clusters; 0 gives the paper's loss.
         /// <value>The default value is 0.5.</value></summary>
         public float ClusterBalanceWeight { get; set; } = Dac.DacDefaults.ClusterBalanceWeight;
 

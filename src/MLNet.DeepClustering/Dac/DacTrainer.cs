@@ -76,9 +76,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         using var optimizer = TrainingOptimizer.RmsProp(network.parameters(), _options.LearningRate,
             step => Math.Max(FinalLearningRateFraction, 1 - step / totalSteps));
         // The balance term evens out the use of all units; while choosing k, the units in use are what decides k.
-        bool balance = _options.ClusterBalanceWeight > 0 && !ChoosesClusterCount;
-        if (_options.ClusterBalanceWeight > 0 && ChoosesClusterCount)
-            ch.Info("DAC: ClusterBalanceWeight not used while choosing the number of clusters (NumberOfClusters = 0).");
+        bool balance = UsedUnlessChoosingK(ch, _options.ClusterBalanceWeight > 0, nameof(Options.ClusterBalanceWeight));
         using var balanceWeight = _options.ClusterBalanceWeight.ToScalar();
         var schedule = new DacThresholdSchedule(_options.UpperThreshold, _options.LowerThreshold, _options.LambdaStep);
         session.EstimatedTotalEpochs = _options.MaxEpochs;
@@ -172,21 +170,25 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         return new ScoreHead(ScoreKind.CosineDistanceToPrototypes, k, units, prototypes);
     }
 
+    /// <summary>Whether a requested addition to the paper's training applies: not while k is chosen (NumberOfClusters =
+    /// 0), which is then said on the channel.</summary>
+    private bool UsedUnlessChoosingK(IChannel ch, bool requested, string option)
+    {
+        if (requested && ChoosesClusterCount)
+            ch.Info($"DAC: {option} not used while choosing the number of clusters (NumberOfClusters = 0).");
+        return requested && !ChoosesClusterCount;
+    }
+
     /// <summary>The kNN graph of the L2-normalised pixels whose neighbours are the partner candidates, or null when
     /// NeighborPartners is 0 or k is chosen.</summary>
     private KnnGraph? PartnerCandidates(TrainingSession session)
     {
         int n = session.Data.Count, size = session.Data.Shape.Size;
         int neighbors = Math.Min(_options.NeighborPartners, n - 1);
-        if (neighbors < 1)
+        // Choosing k groups the output units by how often augmented copies of an image change unit; neighbour
+        // partners train neighbouring classes towards each other's units and blur those groups.
+        if (!UsedUnlessChoosingK(session.Channel, neighbors >= 1, nameof(Options.NeighborPartners)))
             return null;
-        if (ChoosesClusterCount)
-        {
-            // Choosing k groups the output units by how often augmented copies of an image change unit; neighbour
-            // partners train neighbouring classes towards each other's units and blur those groups.
-            session.Channel.Info("DAC: NeighborPartners not used while choosing the number of clusters (NumberOfClusters = 0).");
-            return null;
-        }
         var clock = Stopwatch.StartNew();
         var graph = session.BuildKnnGraph(session.Data.NormalizedRows(), size, neighbors);
         session.Channel.Info($"DAC: {neighbors} pixel-space neighbours per image as partner candidates ({clock.Elapsed.TotalSeconds:F1} s).");

@@ -83,8 +83,14 @@ internal sealed record BenchmarkOptions
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
             int ToInt(string name, string text) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int value)
-                ? value : throw new ArgumentException($"{name} expects whole numbers; '{text}' is not one.");
+                ? value : throw new ArgumentException($"{name} expects whole numbers up to {int.MaxValue}; '{text}' is not one.");
             int NextInt() => ToInt(args[i], Next());
+            double NextDouble()
+            {
+                string name = args[i], text = Next();
+                return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double value)
+                    ? value : throw new ArgumentException($"{name} expects a number; '{text}' is not one.");
+            }
             int[] NextInts() { string name = args[i]; return Next().Split(',').Select(s => ToInt(name, s.Trim())).ToArray(); }
             o = args[i] switch
             {
@@ -99,7 +105,7 @@ internal sealed record BenchmarkOptions
                 "--skip-engine" => o with { SkipEngine = true },
                 "--skip-methods" => o with { SkipMethods = true },
                 "--engine-sizes" => o with { EngineSizes = NextInts() },
-                "--network-seconds" => o with { NetworkSeconds = double.Parse(Next(), CultureInfo.InvariantCulture) },
+                "--network-seconds" => o with { NetworkSeconds = NextDouble() },
                 "--child" => o with { Child = Next() },
                 "--engine-n" => o with { EngineN = NextInt() },
                 "--skip-torch-knn" => o with { SkipTorchKnn = true },

@@ -1,11 +1,8 @@
 // Benchmark: quality, speed, memory and scaling of JULE and DAC against ML.NET KMeans, and the trainers' networks
 // against PyTorch, side by side in one run.
 //
-//   dotnet run -c Release --project examples/Benchmark -- [--method jule|jule-sf|dac|kmeans|all] [--data <IDX folder>]
-//       [--limit N] [--threads T] [--device cpu|cuda] [--seed 1] [--results <folder>] [--skip-methods] [--skip-networks]
-//       [--skip-engine] [--skip-torch-knn] [--engine-sizes 10000,20000,40000,70000] [--network-seconds 20]
-//   dotnet run -c Release --project examples/Benchmark -- --suite quality [--method kmeans|jule|dac|all]
-//       [--datasets mnist:10000,fashion:10000:14,...] [--seeds 1,2,3] [--fashion <folder with train-*>]
+//   dotnet run -c Release --project examples/Benchmark -- [options]     (the syntax: --help, BenchmarkOptions.Usage)
+//   dotnet run -c Release --project examples/Benchmark -- --suite quality [options]
 //
 // Every measurement runs in its own child process (this program started again with --child), so each row's peak
 // working set is its own and one method's allocations cannot slow the next. Results: a table on the console, and
@@ -20,7 +17,7 @@ try
 {
     options = BenchmarkOptions.Parse(args);
 }
-catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
+catch (ArgumentException e)
 {
     // A mistyped command line gets one readable line and the syntax, not a stack trace.
     Console.Error.WriteLine("error: " + e.Message);

@@ -25,7 +25,8 @@ internal static class TorchRuntime
             {
                 throw new InvalidOperationException(
                     "The TorchSharp native library could not be loaded. Reference a libtorch runtime package in the " +
-                    "application (libtorch-cpu-linux-x64 for CPU, TorchSharp-cuda-linux for CUDA). On Linux distributions " +
+                    "application (libtorch-cpu-linux-x64 for CPU, TorchSharp-cuda-linux for CUDA), or put an installed PyTorch's " +
+                    "torch/lib folder on LD_LIBRARY_PATH. On Linux distributions " +
                     "with an older libstdc++ (Debian 12), build through the MLNet.DeepClustering package so its build step " +
                     "can patch libLibTorchSharp.so in the output folder. Inner error: " + e.Message, e);
             }
@@ -99,7 +100,8 @@ internal static class TorchRuntime
             if (!torch.cuda.is_available())
                 throw new InvalidOperationException(
                     $"Device '{device}' was requested but CUDA is not available. Reference the TorchSharp-cuda-linux (or " +
-                    "-windows) package instead of libtorch-cpu in the application, and check the NVIDIA driver.");
+                    "-windows) package instead of libtorch-cpu in the application, or put the torch/lib folder of a CUDA " +
+                    "build of PyTorch on LD_LIBRARY_PATH, and check the NVIDIA driver.");
             return name == "cuda" ? torch.CUDA : new torch.Device(name);
         }
         throw new ArgumentOutOfRangeException(nameof(device), device, "Device must be \"cpu\", \"cuda\" or \"cuda:N\".");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MLNet.DeepClustering.Jule;
+using MLNet.DeepClustering.Torch;
 using TorchSharp;
 
 namespace MLNet.DeepClustering.Benchmark;
@@ -7,7 +8,7 @@ namespace MLNet.DeepClustering.Benchmark;
 /// <summary>One row of the engine scaling table.</summary>
 internal sealed record EngineResult(int N, int Dimension, int NeighborCount, double KnnSeconds, double GraphSeconds, double MergeSeconds,
     double TotalSeconds, int InitialClusters, double Nmi, double PeakWorkingSetMb, double FeaturesMb, int Threads,
-    double? TorchKnnSeconds, double? TorchAgreement);
+    double? TorchKnnSeconds, double? TorchAgreement, string Device = "cpu");
 
 /// <summary>
 /// The JULE clustering engine alone (no torch) on n synthetic 160-d points: 10 Gaussian blobs around random centres,
@@ -26,7 +27,10 @@ internal static class EngineScaling
         var (features, truth) = Blobs(n, options.Seed);
         var clock = Stopwatch.StartNew();
         int threads = options.Threads;
-        var graph = KnnGraph.Build(features, Dimension, NeighborCount, threads: threads);
+        // On a GPU (--device cuda) the kNN runs as a JULE fit there builds it: blocked products and top-k on the device.
+        var graph = options.Device == "cpu"
+            ? KnnGraph.Build(features, Dimension, NeighborCount, threads: threads)
+            : DeviceKnn.Build(features, Dimension, NeighborCount, TorchRuntime.ResolveDevice(options.Device));
         double knn = clock.Elapsed.TotalSeconds;
         var engine = new GdlAgglomeration(graph, features, GdlAgglomeration.NearestNeighborClusters(graph));
         int initial = engine.ClusterCount;
@@ -37,8 +41,8 @@ internal static class EngineScaling
         var process = Process.GetCurrentProcess();
         process.Refresh();
         var result = new EngineResult(n, Dimension, graph.NeighborCount, knn, built - knn, total - built, total, initial,
-            quality.NormalizedMutualInformation, process.PeakWorkingSet64 / 1e6, (double)features.Length * sizeof(float) / 1e6, threads, null, null);
-        Console.WriteLine($"n {n}: kNN {knn:F1} s, graph and affinities {result.GraphSeconds:F1} s ({initial} initial clusters), merging " +
+            quality.NormalizedMutualInformation, process.PeakWorkingSet64 / 1e6, (double)features.Length * sizeof(float) / 1e6, threads, null, null, options.Device);
+        Console.WriteLine($"n {n}: kNN {knn:F1} s on {options.Device}, graph and affinities {result.GraphSeconds:F1} s ({initial} initial clusters), merging " +
                           $"{result.MergeSeconds:F1} s, total {total:F1} s; NMI {result.Nmi:F3}; peak working set {result.PeakWorkingSetMb:F0} MB " +
                           $"(the features alone {result.FeaturesMb:F0} MB), {threads} threads");
         if (options.SkipTorchKnn)

@@ -98,6 +98,9 @@ internal sealed class Report
                           "GDL merging work on the n x Ks edges only. libtorch column: the same exact kNN as blocks of 512 query rows, one " +
                           "addmm against all points and topk, on the same threads in the same process; \"same lists\" is the share of points " +
                           "whose Ks neighbours the two agree on (ties at equal distance may be broken differently).");
+            foreach (var device in Engine.Select(e => e.Device).Where(d => d != "cpu").Distinct())
+                md.AppendLine().AppendLine($"Rows with device {device}: the kNN s column ran there, as a JULE fit on that device builds its graphs " +
+                                           "(blocks of query rows, one matrix product against all points and top-k on the device); the libtorch column stays on the CPU threads.");
             md.AppendLine();
         }
         return md.ToString();
@@ -113,9 +116,9 @@ internal sealed class Report
         WriteCsv("networks.csv", "network,runtime,batch,inference_batch,threads,train_images_per_s,inference_images_per_s",
             _csharp.Concat(_python?.Rows ?? Array.Empty<NetworkResult>()).Concat(_pythonDefaults?.Rows ?? Array.Empty<NetworkResult>()).Select(r => Csv(r.Network, r.Runtime, r.Batch, r.InferenceBatch, r.Threads,
                 r.TrainImagesPerSecond, r.InferenceImagesPerSecond)));
-        WriteCsv("engine.csv", "n,dimension,neighbors,threads,knn_s,libtorch_knn_s,same_lists,graph_s,merge_s,total_s,initial_clusters,nmi,peak_working_set_mb",
+        WriteCsv("engine.csv", "n,dimension,neighbors,threads,knn_s,libtorch_knn_s,same_lists,graph_s,merge_s,total_s,initial_clusters,nmi,peak_working_set_mb,device",
             Engine.Select(e => Csv(e.N, e.Dimension, e.NeighborCount, e.Threads, e.KnnSeconds, (object?)e.TorchKnnSeconds ?? "", (object?)e.TorchAgreement ?? "",
-                e.GraphSeconds, e.MergeSeconds, e.TotalSeconds, e.InitialClusters, e.Nmi, e.PeakWorkingSetMb)));
+                e.GraphSeconds, e.MergeSeconds, e.TotalSeconds, e.InitialClusters, e.Nmi, e.PeakWorkingSetMb, e.Device)));
     }
 
     private void WriteCsv(string name, string header, IEnumerable<string> rows)

@@ -117,9 +117,11 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
             using var session = new TrainingSession(_host, channel, device, seed, data, MethodName, clusters, _options.Progress, _options.NumberOfThreads)
             {
                 MinimumImagesPerEpoch = _options.MinimumImagesPerEpoch,
+                DataOnDevice = TrainingSession.KeepsDataOnDevice(device, data, _options.KeepDataOnDevice),
             };
             channel.Info($"{MethodName}: {data.Count} images of {shape}, k = {(ChoosesClusterCount ? $"chosen from 2..{clusters}" : clusters.ToString(System.Globalization.CultureInfo.InvariantCulture))}, device {device}, seed {seed}, " +
-                         $"{torch.get_num_threads()} torch threads{(TorchRuntime.AllocatorTuned ? ", glibc malloc thresholds raised" : "")}.");
+                         $"{torch.get_num_threads()} torch threads{(TorchRuntime.AllocatorTuned ? ", glibc malloc thresholds raised" : "")}" +
+                         $"{(session.DataOnDevice ? $", images kept on the device ({data.Bytes / 1e6:F0} MB)" : "")}.");
             var network = TrainCore(session);
             if (_options.SelfLabelingEpochs > 0)
                 network = SelfLabeling.Refine(session, network, _options.SelfLabelingEpochs, _options.SelfLabelingFraction, Augments,

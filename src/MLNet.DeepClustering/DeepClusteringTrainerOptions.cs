@@ -25,8 +25,9 @@ public abstract class DeepClusteringTrainerOptions
     /// <value>The default value is null.</value></summary>
     public int? Seed { get; set; }
 
-    /// <summary>Torch device: "cpu", "cuda" or "cuda:N". CUDA needs the application to reference TorchSharp-cuda-linux
-    /// (or -windows) instead of libtorch-cpu. Saved models always load on the CPU.
+    /// <summary>Torch device: "cpu", "cuda" or "cuda:N". CUDA needs a CUDA libtorch: the application references
+    /// TorchSharp-cuda-linux (or -windows) instead of libtorch-cpu, or runs with an installed PyTorch's torch/lib on
+    /// LD_LIBRARY_PATH (README, "Packages and native libraries"). Saved models always load on the CPU.
     /// <value>The default value is "cpu".</value></summary>
     public string Device { get; set; } = "cpu";
 
@@ -73,6 +74,12 @@ public abstract class DeepClusteringTrainerOptions
     public int MinimumImagesPerEpoch { get; set; } = DefaultMinimumImagesPerEpoch;
 
     internal const int DefaultMinimumImagesPerEpoch = 5000;
+
+    /// <summary>Whether the training images are uploaded to the Device once and every mini-batch is gathered there, instead
+    /// of being copied from host memory batch by batch. Null (automatic) keeps them on a GPU when they take at most 1 GiB
+    /// as 32-bit floats, and on the CPU gathers from host memory. The trained result is the same either way.
+    /// <value>The default value is null.</value></summary>
+    public bool? KeepDataOnDevice { get; set; }
 
     /// <summary>Threads for training: torch's intra-op threads, set when Fit starts (libtorch's setting is process-wide)
     /// and put back when it ends, and JULE's kNN graphs. Null uses one per core.

@@ -99,7 +99,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
                 // a jittered copy of itself or of one of its pixel-space neighbours. Pairs are selected on the label
                 // features of the clean images (an image and its partner are always "similar"), so the network learns
                 // that a digit and its jittered copy, or its neighbour, belong together.
-                Tensor? partner = partners is null ? (_options.Augment ? x : null) : session.Data.Gather(PickPartners(session.Random, partners, indices), session.Device);
+                Tensor? partner = partners is null ? (_options.Augment ? x : null) : session.Batch(PickPartners(session.Random, partners, indices));
                 if (partner is not null && _options.Augment)
                     partner = Augmentation.RandomAffine(partner, session.Generator, _options.HorizontalFlip);
                 var labelFeatures = network.call(partner is null ? x : cat(new[] { x, partner }));
@@ -149,13 +149,12 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
     private ScoreHead GroupUnits(TrainingSession session, nn.Module<Tensor, Tensor> network, int units, int? count)
     {
         int n = session.Data.Count;
-        var features = session.Embed(network, units, DeepClusteringTransformer.InferenceBatchSize);
+        var features = session.Embed(network, units);
         var unitOf = ArgMax(features, units);
         var augmented = new int[n * SelectionCopies];
         for (int c = 0; c < SelectionCopies; c++)
         {
-            var copy = ArgMax(session.Embed(network, x => network.call(Augmentation.RandomAffine(x, session.Generator, _options.HorizontalFlip)), units,
-                DeepClusteringTransformer.InferenceBatchSize), units);
+            var copy = ArgMax(session.Embed(network, x => network.call(Augmentation.RandomAffine(x, session.Generator, _options.HorizontalFlip)), units), units);
             for (int i = 0; i < n; i++)
                 augmented[i * SelectionCopies + c] = copy[i];
         }
@@ -212,7 +211,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
 
     private static void LogClusterSizes(TrainingSession session, nn.Module<Tensor, Tensor> network, int k)
     {
-        var units = ArgMax(session.Embed(network, k, DeepClusteringTransformer.InferenceBatchSize), k);
+        var units = ArgMax(session.Embed(network, k), k);
         session.Channel.Info($"DAC cluster sizes on the training data: [{string.Join(", ", ScoreHead.ClusterSizes(units, k))}]");
     }
 

@@ -100,7 +100,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             session.Period = period;
             var cnnClock = Stopwatch.StartNew();
             double loss = TrainPeriod(session, network, optimizer, labels);
-            embedding = session.Embed(network, d, DeepClusteringTransformer.InferenceBatchSize);
+            embedding = session.Embed(network, d);
             cnnClock.Stop();
             int before = engine.ClusterCount;
             if (before <= target)
@@ -183,7 +183,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             session.Period++;
             var cnnClock = Stopwatch.StartNew();
             double loss = TrainPeriod(session, network, optimizer, labels);
-            embedding = session.Embed(network, d, DeepClusteringTransformer.InferenceBatchSize);
+            embedding = session.Embed(network, d);
             reclustered = false;
             ch.Info($"JULE period {session.Period}: CNN on the {k} final clusters, triplet loss {loss:F4}, {cnnClock.Elapsed.TotalSeconds:F1} s; " +
                     $"total {total.Elapsed.TotalSeconds:F1} s");

@@ -21,6 +21,10 @@ public sealed class KnnGraph
         SquaredDistances = squaredDistances;
     }
 
+    /// <summary>A graph from lists computed elsewhere (on a torch device): row-major n x k, nearest first.</summary>
+    internal static KnnGraph FromLists(int count, int neighborCount, int[] neighbors, float[] squaredDistances)
+        => new(count, neighborCount, neighbors, squaredDistances);
+
     /// <summary>n, the number of points.</summary>
     public int Count { get; }
 
@@ -77,12 +81,7 @@ public sealed class KnnGraph
     /// <paramref name="vectorBits"/> bits (tests run every width on any processor).</summary>
     internal static KnnGraph Build(float[] features, int dimension, int neighborCount, Action? cancel, int? threads, int vectorBits)
     {
-        ArgumentNullException.ThrowIfNull(features);
-        if (dimension <= 0 || features.Length % dimension != 0)
-            throw new ArgumentException($"Feature length {features.Length} is not a multiple of the dimension {dimension}.", nameof(features));
-        int n = features.Length / dimension;
-        if (neighborCount < 1 || neighborCount >= n)
-            throw new ArgumentOutOfRangeException(nameof(neighborCount), neighborCount, $"Need 1 <= neighbours < number of points ({n}).");
+        int n = CheckArguments(features, dimension, neighborCount);
         if (threads is < 1)
             throw new ArgumentOutOfRangeException(nameof(threads), threads, "Need at least one thread.");
         var norms = new float[n];
@@ -113,6 +112,18 @@ public sealed class KnnGraph
         for (int i = 0; i < n; i++)
             heaps.WriteSorted(i, norms[i], neighbors.AsSpan(i * neighborCount, neighborCount), distances.AsSpan(i * neighborCount, neighborCount));
         return new KnnGraph(n, neighborCount, neighbors, distances);
+    }
+
+    /// <summary>Checks the arguments every kNN builder takes and returns n, the number of points.</summary>
+    internal static int CheckArguments(float[] features, int dimension, int neighborCount)
+    {
+        ArgumentNullException.ThrowIfNull(features);
+        if (dimension <= 0 || features.Length % dimension != 0)
+            throw new ArgumentException($"Feature length {features.Length} is not a multiple of the dimension {dimension}.", nameof(features));
+        int n = features.Length / dimension;
+        if (neighborCount < 1 || neighborCount >= n)
+            throw new ArgumentOutOfRangeException(nameof(neighborCount), neighborCount, $"Need 1 <= neighbours < number of points ({n}).");
+        return n;
     }
 
     // Every candidate block in turn: packed once, then scanned by every query block in parallel. Panels are two vectors

@@ -63,8 +63,9 @@ internal sealed class ClusteringDataView : IDataView
             var feature = parent._source.Schema[parent._featureIndex];
             _input = parent._source.GetRowCursor(_columns.ActiveInputs.Append(feature).Distinct());
             _imageGetter = _input.GetGetter<VBuffer<float>>(feature);
-            _buffered = BufferedRow.TryCreate(_input, _columns.ActiveInputs, DeepClusteringTransformer.InferenceBatchSize);
-            int capacity = _buffered == null ? 1 : DeepClusteringTransformer.InferenceBatchSize;
+            int rows = DeepClusteringTransformer.InferenceBatchSizeOn(parent._model.Device);
+            _buffered = BufferedRow.TryCreate(_input, _columns.ActiveInputs, rows);
+            int capacity = _buffered == null ? 1 : rows;
             _batch = new ScoredBatch(parent._model, feature.Name, capacity) { Current = -1 };
             _columns.Bind(_buffered ?? (DataViewRow)_input, _batch, static () => { });
             _batches = Batching.Batches(ReadRows(), capacity, LastBatch.Keep).GetEnumerator();

@@ -16,8 +16,15 @@ namespace MLNet.DeepClustering;
 /// </summary>
 public sealed class DeepClusteringTransformer : ITransformer, IDisposable
 {
-    /// <summary>Rows scored per network call in <see cref="Transform"/>.</summary>
+    /// <summary>Rows scored per network call in <see cref="Transform"/> on the CPU.</summary>
     internal const int InferenceBatchSize = 256;
+
+    /// <summary>Rows scored per network call on a GPU, which keeps its kernels busier with larger batches.</summary>
+    internal const int DeviceInferenceBatchSize = 2048;
+
+    /// <summary>Rows per network call for a model or training session on <paramref name="device"/>.</summary>
+    internal static int InferenceBatchSizeOn(TorchSharp.torch.Device device)
+        => device.type == TorchSharp.DeviceType.CPU ? InferenceBatchSize : DeviceInferenceBatchSize;
 
     private readonly IHost _host;
     private readonly OutputColumnNames _outputs;

@@ -23,17 +23,22 @@ internal static class Augmentation
         using var radians = (maxDegrees * MathF.PI / 180f).ToScalar();
         using var zoom = maxZoom.ToScalar();
         using var shiftRange = (2f * maxShift).ToScalar();
-        var angle = Symmetric(rand(b, generator: generator).to(device)).mul(radians);
-        var scale = Symmetric(rand(b, generator: generator).to(device)).mul(zoom).add(Scalars.One, Scalars.One);
-        var shift = Symmetric(rand(b, 2, generator: generator).to(device)).mul(shiftRange);
+        // Drawn in this order on the CPU (the flips last, so runs without them draw the same numbers), then moved to the
+        // device in one copy: one host-to-device transfer per batch instead of one per draw.
+        var draws = new List<Tensor> { rand(b, 1, generator: generator), rand(b, 1, generator: generator), rand(b, 2, generator: generator) };
+        if (horizontalFlip)
+            draws.Add(rand(b, 1, generator: generator));
+        var uniform = cat(draws, 1).to(device);
+        var angle = Symmetric(uniform[.., 0]).mul(radians);
+        var scale = Symmetric(uniform[.., 1]).mul(zoom).add(Scalars.One, Scalars.One);
+        var shift = Symmetric(uniform[.., 2..4]).mul(shiftRange);
         var cos = angle.cos().div(scale);
         var sin = angle.sin().div(scale);
         var theta = stack(new[] { cos, sin.neg(), shift[.., 0], sin, cos, shift[.., 1] }, 1).reshape(b, 2, 3);
         if (horizontalFlip)
         {
-            // Negating the first row samples the source at -x: a mirror image. Drawn after the affine values, so runs
-            // without flips draw the same numbers as before.
-            var sign = rand(b, generator: generator).to(device).lt(Scalars.Half).to(ScalarType.Float32).mul(Scalars.Two).sub(Scalars.One);
+            // Negating the first row samples the source at -x: a mirror image.
+            var sign = uniform[.., 4].lt(Scalars.Half).to(ScalarType.Float32).mul(Scalars.Two).sub(Scalars.One);
             theta = theta.mul(stack(new[] { sign, ones_like(sign) }, 1).unsqueeze(2));
         }
         var grid = nn.functional.affine_grid(theta, images.shape, align_corners: false);

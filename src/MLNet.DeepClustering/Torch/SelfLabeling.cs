@@ -41,7 +41,7 @@ internal static class SelfLabeling
         var network = model.Network;
         var prototypes = (float[])model.Head.Matrix.Clone();
         Jule.KnnGraph.NormalizeRows(prototypes, d);
-        var embedding = session.Embed(network, d, DeepClusteringTransformer.InferenceBatchSize);
+        var embedding = session.Embed(network, d);
         var labels = Assign(embedding, prototypes, k, d, out var margins);
         var sizesBefore = ScoreHead.ClusterSizes(labels, k);
         int usedBefore = sizesBefore.Count(s => s > 0);
@@ -66,7 +66,7 @@ internal static class SelfLabeling
             if (epoch > 1)
             {
                 // The clusters and margins of the network and prototypes the last epoch left.
-                embedding = session.Embed(network, d, DeepClusteringTransformer.InferenceBatchSize);
+                embedding = session.Embed(network, d);
                 prototypes = Normalized(prototypeParameter, k, d);
                 current = Assign(embedding, prototypes, k, d, out margins);
                 selected = Selection(current, margins, k, fraction);
@@ -95,7 +95,7 @@ internal static class SelfLabeling
         }
         session.RecalibrateBatchNorm(network);
         prototypes = Normalized(prototypeParameter, k, d);
-        embedding = session.Embed(network, d, DeepClusteringTransformer.InferenceBatchSize);
+        embedding = session.Embed(network, d);
         var final = Assign(embedding, prototypes, k, d, out _);
         var sizes = ScoreHead.ClusterSizes(final, k);
         int changedInAll = Changed(final, labels);

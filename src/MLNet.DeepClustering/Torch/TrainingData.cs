@@ -72,6 +72,18 @@ internal sealed class TrainingData
         return new TrainingData(pixels, count, shape, min, max);
     }
 
+    /// <summary>Bytes the images take as 32-bit floats.</summary>
+    public long Bytes => (long)Count * Shape.Size * sizeof(float);
+
+    /// <summary>All the images as one [n, C, H, W] tensor on <paramref name="device"/>, not owned by any dispose scope.</summary>
+    public Tensor Upload(Device device)
+    {
+        using var scope = NewDisposeScope();
+        var all = empty(new long[] { Count, Shape.Channels, Shape.Height, Shape.Width }, ScalarType.Float32);
+        Pixels.AsSpan(0, Count * Shape.Size).CopyTo(TensorMemory.FloatSpan(all));
+        return (device.type == TorchSharp.DeviceType.CPU ? all : all.to(device)).DetachFromDisposeScope();
+    }
+
     /// <summary>Gathers the rows <paramref name="indices"/> into one [B, C, H, W] tensor on <paramref name="device"/>.</summary>
     public Tensor Gather(ReadOnlySpan<int> indices, Device device)
     {

@@ -25,6 +25,7 @@ internal sealed class TrainingSession : IDisposable
     private readonly IProgressChannel _progressChannel;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private Generator? _generator;
+    private Tensor? _deviceData;
     private EpochResult _lastEpoch = new(double.NaN, 0, 0, 0);
 
     public TrainingSession(IHost host, IChannel channel, Device device, int seed, TrainingData data, string method,
@@ -47,6 +48,34 @@ internal sealed class TrainingSession : IDisposable
             entry.SetProgress(1, ImagesTrained);
             entry.SetMetric(0, _lastEpoch.MeanLoss);
         });
+    }
+
+    /// <summary>Whether the training images are uploaded to the device once, at the first batch, and every batch is
+    /// gathered there (an index_select) instead of being copied from host memory. <see cref="KeepsDataOnDevice"/> gives
+    /// the trainers' choice. The batches are the same either way.</summary>
+    public bool DataOnDevice { get; init; }
+
+    /// <summary>The most image bytes kept on a GPU for the whole fit: 1 GiB (for example 340,000 images of 28 x 28, or
+    /// 87,000 of 3 x 32 x 32); larger sets are copied batch by batch.</summary>
+    public const long DeviceDataLimitBytes = 1L << 30;
+
+    /// <summary>The trainers' choice of <see cref="DataOnDevice"/>: <paramref name="requested"/> when set, otherwise on for
+    /// a GPU when the images fit in <see cref="DeviceDataLimitBytes"/>. On the CPU the batches are gathered from the
+    /// managed array, which costs one copy either way.</summary>
+    public static bool KeepsDataOnDevice(Device device, TrainingData data, bool? requested)
+        => requested ?? (device.type != DeviceType.CPU && data.Bytes <= DeviceDataLimitBytes);
+
+    /// <summary>The images <paramref name="indices"/> as one [B, C, H, W] tensor on the session's device.</summary>
+    public Tensor Batch(ReadOnlySpan<int> indices)
+    {
+        if (!DataOnDevice)
+            return Data.Gather(indices, Device);
+        _deviceData ??= Data.Upload(Device);
+        var rows = new long[indices.Length];
+        for (int i = 0; i < rows.Length; i++)
+            rows[i] = indices[i];
+        using var index = tensor(rows, device: Device);
+        return _deviceData.index_select(0, index);
     }
 
     /// <summary>JULE's current period; 0 for methods without periods. Set by the method, reported with progress.</summary>
@@ -105,6 +134,7 @@ internal sealed class TrainingSession : IDisposable
 
     public void Dispose()
     {
+        _deviceData?.Dispose();
         _generator?.Dispose();
         _progressChannel.Dispose();
     }
@@ -115,10 +145,13 @@ internal sealed class TrainingSession : IDisposable
     /// <summary>The trainer's NumberOfThreads: null for one per core.</summary>
     public int? Threads { get; }
 
-    /// <summary>The exact kNN graph of <paramref name="rows"/> (row-major, <paramref name="dimension"/> wide) on the
-    /// Fit's threads, checking cancellation between blocks.</summary>
+    /// <summary>The exact kNN graph of <paramref name="rows"/> (row-major, <paramref name="dimension"/> wide), checking
+    /// cancellation between blocks: on the CPU by the register-tiled kernel on the Fit's threads, on a GPU by blocked
+    /// matrix products and top-k there (<see cref="DeviceKnn"/>).</summary>
     public Jule.KnnGraph BuildKnnGraph(float[] rows, int dimension, int neighbors)
-        => Jule.KnnGraph.Build(rows, dimension, neighbors, CheckCanceled, Threads);
+        => Device.type == DeviceType.CPU
+            ? Jule.KnnGraph.Build(rows, dimension, neighbors, CheckCanceled, Threads)
+            : DeviceKnn.Build(rows, dimension, neighbors, Device, CheckCanceled);
 
     /// <summary>Throws <see cref="OperationCanceledException"/> once the host's environment was canceled.</summary>
     public static void ThrowIfCanceled(IHost host)
@@ -185,7 +218,7 @@ internal sealed class TrainingSession : IDisposable
             CheckCanceled();
             using var scope = NewDisposeScope();
             optimizer.ZeroGrad();
-            var x = Data.Gather(batchIndices, Device);
+            var x = Batch(batchIndices);
             var value = loss(x, batchIndices);
             if (value is null)
                 continue;
@@ -231,7 +264,7 @@ internal sealed class TrainingSession : IDisposable
             {
                 CheckCanceled();
                 using var scope = NewDisposeScope();
-                model.call(Data.Gather(indices, Device));
+                model.call(Batch(indices));
             }
         }
         finally
@@ -252,25 +285,32 @@ internal sealed class TrainingSession : IDisposable
     public Tensor BatchRows(Tensor perImage, int[] indices)
         => perImage.index_select(0, tensor(indices.Select(i => (long)i).ToArray(), device: Device));
 
+    /// <summary>Images per forward pass when the network embeds the training images: as many as Transform scores per
+    /// call on the session's device (<see cref="DeepClusteringTransformer.InferenceBatchSizeOn"/>).</summary>
+    public int InferenceBatchSize => DeepClusteringTransformer.InferenceBatchSizeOn(Device);
+
     /// <summary>The network's output for every training image, in order, as one n x d array (evaluation mode).</summary>
-    public float[] Embed(nn.Module<Tensor, Tensor> model, int outputSize, int batchSize)
-        => Embed(model, model.call, outputSize, batchSize);
+    public float[] Embed(nn.Module<Tensor, Tensor> model, int outputSize)
+        => Embed(model, model.call, outputSize);
 
     /// <summary><paramref name="forward"/>'s output for every training image, in order, as one n x d array, with
-    /// <paramref name="model"/> in evaluation mode.</summary>
-    public float[] Embed(nn.Module model, Func<Tensor, Tensor> forward, int outputSize, int batchSize)
+    /// <paramref name="model"/> in evaluation mode. The outputs gather on the device and come to the host in one copy.</summary>
+    public float[] Embed(nn.Module model, Func<Tensor, Tensor> forward, int outputSize)
     {
+        int batchSize = InferenceBatchSize;
         model.eval();
         var result = new float[(long)Data.Count * outputSize];
         using var noGrad = no_grad();
+        using var all = empty(new long[] { Data.Count, outputSize }, ScalarType.Float32, device: Device);
         int start = 0;
         foreach (var indices in Batching.Batches(Enumerable.Range(0, Data.Count), batchSize, LastBatch.Keep))
         {
             CheckCanceled();
             using var scope = NewDisposeScope();
-            TensorMemory.CopyTo(forward(Data.Gather(indices, Device)), result.AsSpan(start * outputSize, indices.Length * outputSize));
+            all.narrow(0, start, indices.Length).copy_(forward(Batch(indices)).reshape(indices.Length, outputSize));
             start += indices.Length;
         }
+        TensorMemory.CopyTo(all, result.AsSpan());
         return result;
     }
 }

@@ -94,6 +94,32 @@ public sealed class DacTrainerTests
     }
 
     [TestMethod]
+    public void ImagesKeptOnTheDeviceTrainTheSameNetwork()
+    {
+        // Every gather of a fit (training batches, neighbour partners, batch-norm re-estimation, embedding, self-labelling)
+        // reads the images uploaded once; the result must equal the fit that copies each batch from host memory.
+        (float[][] Embeddings, List<string> Log) Run(bool? onDevice)
+        {
+            var mlContext = new MLContext(seed: 5);
+            var messages = LogMessages.Capture(mlContext);
+            var data = SampleDigits.Load(mlContext, 200);
+            var options = SampleDigits.FastDac(epochs: 1, seed: 42);
+            options.SelfLabelingEpochs = 1;
+            options.KeepDataOnDevice = onDevice;
+            using var model = mlContext.Clustering.Trainers.Dac(options).Fit(data);
+            return (model.Transform(data).GetColumn<float[]>(DeepClusteringColumnNames.Embedding).ToArray(), messages);
+        }
+        var (host, hostLog) = Run(null);
+        var (device, deviceLog) = Run(true);
+        Assert.IsFalse(hostLog.Any(m => m.Contains("kept on the device", StringComparison.Ordinal)), "on the CPU the default gathers from host memory");
+        Assert.IsTrue(deviceLog.Any(m => m.Contains("images kept on the device (1 MB)", StringComparison.Ordinal)), string.Join("\n", deviceLog));
+        Assert.IsTrue(deviceLog.Any(m => m.Contains("self-labelling epoch 1", StringComparison.Ordinal)), "self-labelling ran");
+        Assert.AreEqual(host.Length, device.Length);
+        for (int i = 0; i < host.Length; i++)
+            CollectionAssert.AreEqual(host[i], device[i], $"row {i}");
+    }
+
+    [TestMethod]
     public void SeedComesFromTheMLContextWhenNotSet()
     {
         float[] Run(int contextSeed)

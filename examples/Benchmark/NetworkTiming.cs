@@ -21,41 +21,59 @@ internal sealed record NetworkResult(string Network, string Runtime, int Batch, 
 /// </summary>
 internal static class NetworkTiming
 {
-    public const int InferenceBatch = DeepClusteringTransformer.InferenceBatchSize;
+    /// <summary>Rows per inference step on <paramref name="device"/>: as many as the transformer scores per call there.</summary>
+    public static int InferenceBatch(string device) => DeepClusteringTransformer.InferenceBatchSizeOn(TorchRuntime.ResolveDevice(device));
 
     public static NetworkResult[] Run(BenchmarkOptions options)
     {
         TorchRuntime.SetThreads(options.Threads);
+        var device = TorchRuntime.ResolveDevice(options.Device);
+        int inferenceBatch = InferenceBatch(options.Device);
+        bool gpu = device.type != DeviceType.CPU;
+        // The time of a step on a GPU counts once its kernels have finished.
+        Action finish = gpu ? () => torch.cuda.synchronize(device) : () => { };
         var shape = new ImageShape(1, 28, 28);
         var results = new List<NetworkResult>();
         foreach (var (kind, outputs, width, batch) in Networks)
         {
             using var network = TorchRuntime.BuildNetwork(new NetworkSpec(kind, shape, outputs, width), seed: 1, out var generator);
             generator.Dispose();
+            network.to(device);
             using var optimizer = kind == JuleNetwork.KindName
                 ? optim.SGD(network.parameters(), 0.01, 0.9, weight_decay: 5e-5)
                 : (optim.Optimizer)optim.RMSProp(network.parameters(), 1e-3);
-            var data = RandomImages(20 * Math.Max(batch, InferenceBatch), shape);
-            using var target = nn.functional.normalize(randn(batch, outputs), p: 2, dim: 1);
+            var data = RandomImages(20 * Math.Max(batch, inferenceBatch), shape);
+            // As the trainers: on the CPU each batch is gathered from the managed array; on a GPU the images are uploaded
+            // once and each batch is gathered there.
+            using var uploaded = gpu ? data.Upload(device) : null;
+            Tensor Images(int step, int rows)
+            {
+                var indices = Batch(step, rows, data.Count);
+                if (uploaded is null)
+                    return data.Gather(indices, CPU);
+                using var index = tensor(indices.Select(i => (long)i).ToArray(), device: device);
+                return uploaded.index_select(0, index);
+            }
+            using var target = nn.functional.normalize(randn(batch, outputs, device: device), p: 2, dim: 1);
 
-            double train = Rate(options.NetworkSeconds, batch, step =>
+            double train = Rate(options.NetworkSeconds, batch, finish, step =>
             {
                 network.train();
                 using var scope = NewDisposeScope();
                 optimizer.zero_grad();
-                var loss = (network.call(data.Gather(Batch(step, batch, data.Count), CPU)) * target).sum(1).neg().mean();
+                var loss = (network.call(Images(step, batch)) * target).sum(1).neg().mean();
                 loss.backward();
                 optimizer.step();
             });
-            double infer = Rate(options.NetworkSeconds, InferenceBatch, step =>
+            double infer = Rate(options.NetworkSeconds, inferenceBatch, finish, step =>
             {
                 network.eval();
                 using var noGrad = no_grad();
                 using var scope = NewDisposeScope();
-                network.call(data.Gather(Batch(step, InferenceBatch, data.Count), CPU));
+                network.call(Images(step, inferenceBatch));
             });
-            var result = new NetworkResult(kind, "TorchSharp", batch, InferenceBatch, options.Threads, train, infer);
-            Console.WriteLine($"{kind}: TorchSharp training {train:F0} images/s (batch {batch}), inference {infer:F0} images/s (batch {InferenceBatch})");
+            var result = new NetworkResult(kind, "TorchSharp", batch, inferenceBatch, options.Threads, train, infer);
+            Console.WriteLine($"{kind}: TorchSharp on {options.Device} training {train:F0} images/s (batch {batch}), inference {infer:F0} images/s (batch {inferenceBatch})");
             results.Add(result);
         }
         return results.ToArray();
@@ -75,17 +93,20 @@ internal static class NetworkTiming
         return Enumerable.Range(start, batch).ToArray();
     }
 
-    /// <summary>Images per second of <paramref name="step"/> after 3 warm-up steps, over about <paramref name="seconds"/>.</summary>
-    private static double Rate(double seconds, int rowsPerStep, Action<int> step)
+    /// <summary>Images per second of <paramref name="step"/> after 3 warm-up steps, over about <paramref name="seconds"/>;
+    /// <paramref name="finish"/> waits for the device's queued work before the clock starts and stops.</summary>
+    private static double Rate(double seconds, int rowsPerStep, Action finish, Action<int> step)
     {
         for (int i = 0; i < 3; i++)
             step(i);
+        finish();
         var clock = Stopwatch.StartNew();
         int steps = 0;
         while (clock.Elapsed.TotalSeconds < seconds)
         {
             for (int i = 0; i < 5; i++)
                 step(steps++);
+            finish();
         }
         return steps * rowsPerStep / clock.Elapsed.TotalSeconds;
     }
@@ -128,7 +149,7 @@ internal static class PyTorchRunner
                 script, "--threads", options.Threads.ToString(CultureInfo.InvariantCulture),
                 "--seconds", options.NetworkSeconds.ToString(CultureInfo.InvariantCulture),
                 "--jule-batch", jule.Batch.ToString(CultureInfo.InvariantCulture), "--dac-batch", dac.Batch.ToString(CultureInfo.InvariantCulture),
-                "--infer-batch", NetworkTiming.InferenceBatch.ToString(CultureInfo.InvariantCulture),
+                "--infer-batch", NetworkTiming.InferenceBatch(options.Device).ToString(CultureInfo.InvariantCulture), "--device", options.Device,
                 "--jule-width", jule.Width.ToString(CultureInfo.InvariantCulture), "--dac-width", dac.Width.ToString(CultureInfo.InvariantCulture),
             })
                 info.ArgumentList.Add(arg);

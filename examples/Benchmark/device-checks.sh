@@ -19,9 +19,12 @@ device=${DEVICE:-cuda}
 cores=$(nproc)
 bench=./MLNet.DeepClustering.Benchmark
 if [ "${SCALE:-full}" = small ]; then
+  # Small enough for a CPU: 300 images, one pass per epoch, 2 epochs.
   mnist=mnist:300; fashion_set=fashion:300; limit=300; engine=2000; million=5000; seconds=1
+  quick=(--set MinimumImagesPerEpoch=0 --set MaxEpochs=2 --set EpochsPerPeriod=2)
 else
   mnist=mnist:10000; fashion_set=fashion:60000; limit=10000; engine=70000; million=1000000; seconds=10
+  quick=()
 fi
 mkdir -p "$out"
 { date -u; nproc; nvidia-smi -L 2>&1 || true; } > "$out/machine.txt"
@@ -36,11 +39,11 @@ step() {
 }
 
 step networks 150 $bench --method jule --skip-methods --skip-engine --device "$device" --threads "$cores" --network-seconds "$seconds"
-step mnist 240 $bench --suite quality --method all --datasets "$mnist" --seeds 1 --device "$device" --threads "$cores"
+step mnist 240 $bench --suite quality --method all --datasets "$mnist" --seeds 1 --device "$device" --threads "$cores" "${quick[@]}"
 step engine 150 $bench --method jule --skip-methods --skip-networks --device "$device" --threads "$cores" --engine-sizes "$engine"
 step engine-million 180 $bench --method jule --skip-methods --skip-networks --skip-torch-knn --device "$device" --threads "$cores" --engine-sizes "$million"
 if [ -n "$fashion" ]; then
-  step fashion 300 $bench --suite quality --method all --datasets "$fashion_set" --seeds 1 --device "$device" --threads "$cores" --fashion "$fashion"
+  step fashion 300 $bench --suite quality --method all --datasets "$fashion_set" --seeds 1 --device "$device" --threads "$cores" --fashion "$fashion" "${quick[@]}"
 fi
 step threads-2 300 $bench --method jule --skip-networks --skip-engine --limit "$limit" --threads 2
 step threads-all 300 $bench --method jule --skip-networks --skip-engine --limit "$limit" --threads "$cores"

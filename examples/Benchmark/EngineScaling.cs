@@ -58,32 +58,22 @@ internal static class EngineScaling
     /// <summary>Query rows per libtorch block: 512 x n distances at a time.</summary>
     private const int TorchBlock = 512;
 
+    /// <summary>The library's own libtorch kNN (<see cref="DeviceKnn"/>, what a fit on a GPU uses) on the CPU, in blocks
+    /// of <see cref="TorchBlock"/> query rows, on <paramref name="threads"/> threads; and the share of points whose
+    /// neighbour set equals the engine's.</summary>
     private static (double Seconds, double Agreement) TorchKnn(float[] features, int n, KnnGraph graph, int threads)
     {
         int previous = torch.get_num_threads();
         torch.set_num_threads(threads);
         try
         {
-            using var x = torch.tensor(features, new long[] { n, Dimension });
-            using var norms = x.square().sum(1).unsqueeze(0);
-            using var xt = x.t().contiguous();
-            var neighbors = new long[(long)n * (NeighborCount + 1)];
             var clock = Stopwatch.StartNew();
-            for (int start = 0; start < n; start += TorchBlock)
-            {
-                using var scope = torch.NewDisposeScope();
-                int rows = Math.Min(TorchBlock, n - start);
-                // ||x_j||^2 - 2 x_i . x_j ranks the candidates of row i like the squared distance; k + 1 for the point itself.
-                var scores = torch.addmm(norms, x.narrow(0, start, rows), xt, beta: 1, alpha: -2);
-                var (_, indices) = scores.topk(NeighborCount + 1, dim: 1, largest: false, sorted: true);
-                indices.data<long>().CopyTo(neighbors, start * (NeighborCount + 1));
-            }
+            var theirs = DeviceKnn.Build(features, Dimension, NeighborCount, torch.CPU, blockRows: TorchBlock);
             double seconds = clock.Elapsed.TotalSeconds;
             int same = 0;
             for (int i = 0; i < n; i++)
             {
-                var theirs = neighbors.AsSpan(i * (NeighborCount + 1), NeighborCount + 1).ToArray().Where(j => j != i).Take(NeighborCount).Select(j => (int)j);
-                if (theirs.ToHashSet().SetEquals(graph.NeighborsOf(i).ToArray()))
+                if (theirs.NeighborsOf(i).ToArray().ToHashSet().SetEquals(graph.NeighborsOf(i).ToArray()))
                     same++;
             }
             return (seconds, (double)same / n);

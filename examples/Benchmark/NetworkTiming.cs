@@ -49,10 +49,7 @@ internal static class NetworkTiming
             Tensor Images(int step, int rows)
             {
                 var indices = Batch(step, rows, data.Count);
-                if (uploaded is null)
-                    return data.Gather(indices, CPU);
-                using var index = tensor(indices.Select(i => (long)i).ToArray(), device: device);
-                return uploaded.index_select(0, index);
+                return uploaded is null ? data.Gather(indices, CPU) : TensorMemory.SelectRows(uploaded, indices);
             }
             using var target = nn.functional.normalize(randn(batch, outputs, device: device), p: 2, dim: 1);
 

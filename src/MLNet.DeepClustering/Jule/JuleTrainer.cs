@@ -207,7 +207,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             var order = session.EpochOrder(() => ClusterChunkOrder(labels, session.Random, Math.Max(2, _options.BatchSize / 10)));
             var result = session.RunEpoch(network, optimizer, order, _options.BatchSize, (x, indices) =>
             {
-                var batchLabels = session.BatchRows(labelTensor, indices);
+                var batchLabels = TensorMemory.SelectRows(labelTensor, indices);
                 var input = _options.Augment ? Augmentation.RandomAffine(x, session.Generator, _options.HorizontalFlip) : x;
                 return JuleTripletLoss.Compute(network.call(input), batchLabels, _options.NeighborClusterCount, _options.Gamma, _options.Margin, out _);
             });

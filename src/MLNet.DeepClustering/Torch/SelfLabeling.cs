@@ -88,7 +88,7 @@ internal static class SelfLabeling
                 var e = nn.functional.normalize(network.call(input), p: 2, dim: 1);
                 var p = nn.functional.normalize(prototypeParameter, p: 2, dim: 1);
                 var logits = e.matmul(p.t()).mul(inverseTemperature);
-                return nn.functional.cross_entropy(logits, session.BatchRows(labelTensor, indices), weight: weightTensor);
+                return nn.functional.cross_entropy(logits, TensorMemory.SelectRows(labelTensor, indices), weight: weightTensor);
             });
             ch.Info($"{method} self-labelling epoch {epoch}: {selected.Length} of {n} images kept, {changed} changed cluster since the trainer's " +
                     $"assignment, loss {result.MeanLoss:F4}, {result.Seconds:F1} s ({result.ImagesPerSecond:F0} images/s), total {clock.Elapsed.TotalSeconds:F1} s");

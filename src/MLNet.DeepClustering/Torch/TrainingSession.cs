@@ -71,11 +71,7 @@ internal sealed class TrainingSession : IDisposable
         if (!DataOnDevice)
             return Data.Gather(indices, Device);
         _deviceData ??= Data.Upload(Device);
-        var rows = new long[indices.Length];
-        for (int i = 0; i < rows.Length; i++)
-            rows[i] = indices[i];
-        using var index = tensor(rows, device: Device);
-        return _deviceData.index_select(0, index);
+        return TensorMemory.SelectRows(_deviceData, indices);
     }
 
     /// <summary>JULE's current period; 0 for methods without periods. Set by the method, reported with progress.</summary>
@@ -280,10 +276,6 @@ internal sealed class TrainingSession : IDisposable
 
     /// <summary>One label per training image, on the session's device, to gather a batch's labels from.</summary>
     public Tensor PerImageLabels(int[] labels) => tensor(labels.Select(l => (long)l).ToArray(), device: Device);
-
-    /// <summary>The rows of <paramref name="perImage"/> (one row per training image) for a batch's image indices.</summary>
-    public Tensor BatchRows(Tensor perImage, int[] indices)
-        => perImage.index_select(0, tensor(indices.Select(i => (long)i).ToArray(), device: Device));
 
     /// <summary>Images per forward pass when the network embeds the training images: as many as Transform scores per
     /// call on the session's device (<see cref="DeepClusteringTransformer.InferenceBatchSizeOn"/>).</summary>

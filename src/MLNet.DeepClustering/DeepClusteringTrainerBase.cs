@@ -41,6 +41,8 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
             throw new ArgumentOutOfRangeException(nameof(options), options.SelfLabelingEpochs, "SelfLabelingEpochs must be zero or positive.");
         if (!(options.SelfLabelingFraction > 0 && options.SelfLabelingFraction <= 1))
             throw new ArgumentOutOfRangeException(nameof(options), options.SelfLabelingFraction, "SelfLabelingFraction must be in (0, 1].");
+        if (!(options.SelfLabelingNeighborAgreement >= 0 && options.SelfLabelingNeighborAgreement <= 1))
+            throw new ArgumentOutOfRangeException(nameof(options), options.SelfLabelingNeighborAgreement, "SelfLabelingNeighborAgreement must be in [0, 1].");
         if (options.MinimumImagesPerEpoch < 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.MinimumImagesPerEpoch, "MinimumImagesPerEpoch must be zero or positive.");
         if (options.NumberOfThreads is < 1)
@@ -124,7 +126,8 @@ public abstract class DeepClusteringTrainerBase : IEstimator<DeepClusteringTrans
                          $"{(session.DataOnDevice ? $", images kept on the device ({data.Bytes / 1e6:F0} MB)" : "")}.");
             var network = TrainCore(session);
             if (_options.SelfLabelingEpochs > 0)
-                network = SelfLabeling.Refine(session, network, _options.SelfLabelingEpochs, _options.SelfLabelingFraction, Augments,
+                network = SelfLabeling.Refine(session, network, _options.SelfLabelingEpochs, _options.SelfLabelingFraction,
+                    _options.SelfLabelingNeighborAgreement, Augments,
                     _options.HorizontalFlip, MethodName);
             var statistics = new TrainingStatistics(data.Count, session.EpochsRun, session.ImagesTrained, session.TrainingSeconds,
                 session.ClusteringClock.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds, torch.get_num_threads());

@@ -51,7 +51,8 @@ public abstract class DeepClusteringTrainerOptions
     public bool HorizontalFlip { get; set; }
 
     /// <summary>Epochs of self-labelling after the trainer's own training (not in the papers; after SCAN's last stage):
-    /// within each cluster, the SelfLabelingFraction of its images the model is surest of are taken as labelled, and the
+    /// within each cluster, the images the model is surest of (SelfLabelingFraction, SelfLabelingNeighborAgreement) are
+    /// taken as labelled, and the
     /// network and its cluster prototypes are trained on augmented copies of them with class-balanced cross-entropy,
     /// the kept images being chosen again every epoch. The predicted cluster stays the nearest prototype. 0 gives the
     /// paper's method. If a cluster ends empty, the refinement is undone (logged as a warning). DAC's default turns it
@@ -59,10 +60,20 @@ public abstract class DeepClusteringTrainerOptions
     /// <value>The default value is 10 for DAC and 0 for JULE.</value></summary>
     public int SelfLabelingEpochs { get; set; }
 
-    /// <summary>The share of each cluster's images kept as labelled in self-labelling: those with the largest margin
-    /// between the nearest and second nearest cluster prototype. In (0, 1].
-    /// <value>The default value is 0.5.</value></summary>
-    public float SelfLabelingFraction { get; set; } = 0.5f;
+    /// <summary>The share of each cluster's images that self-labelling may take as labelled: those with the largest margin
+    /// between the nearest and second nearest cluster prototype, of which SelfLabelingNeighborAgreement then keeps the
+    /// ones whose pixel-space neighbours agree. With SelfLabelingNeighborAgreement 0, this share is kept. In (0, 1].
+    /// <value>The default value is 0.8.</value></summary>
+    public float SelfLabelingFraction { get; set; } = 0.8f;
+
+    /// <summary>In self-labelling, the share of an image's 10 nearest neighbours in pixel space (L2-normalised pixels)
+    /// that must be in its cluster for the image to be kept (not in SCAN): of the SelfLabelingFraction of each cluster
+    /// with the largest margin, only those whose neighbourhood agrees are taken as labelled, so a cluster whose images
+    /// border another's in the input keeps fewer of them, and each keeps at least a tenth of its images. 0 keeps by margin
+    /// alone. The neighbours are those of the pixels, which suits aligned images (digits, scans of products); on photos
+    /// taken from varying viewpoints pixel neighbours say little, and 0 may be the better choice. In [0, 1].
+    /// <value>The default value is 0.9.</value></summary>
+    public float SelfLabelingNeighborAgreement { get; set; } = 0.9f;
 
     /// <summary>Images each training epoch draws at the least (not in the papers). An epoch is one shuffled pass over the
     /// training images; on fewer images than this it continues with further shuffled passes until it has drawn this many

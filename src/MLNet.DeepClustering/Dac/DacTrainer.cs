@@ -182,14 +182,13 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
     /// NeighborPartners is 0 or k is chosen.</summary>
     private KnnGraph? PartnerCandidates(TrainingSession session)
     {
-        int n = session.Data.Count, size = session.Data.Shape.Size;
-        int neighbors = Math.Min(_options.NeighborPartners, n - 1);
+        int neighbors = Math.Min(_options.NeighborPartners, session.Data.Count - 1);
         // Choosing k groups the output units by how often augmented copies of an image change unit; neighbour
         // partners train neighbouring classes towards each other's units and blur those groups.
         if (!UsedUnlessChoosingK(session.Channel, neighbors >= 1, nameof(Options.NeighborPartners)))
             return null;
         var clock = Stopwatch.StartNew();
-        var graph = session.BuildKnnGraph(session.Data.NormalizedRows(), size, neighbors);
+        var graph = session.PixelKnnGraph(neighbors);
         session.Channel.Info($"DAC: {neighbors} pixel-space neighbours per image as partner candidates ({clock.Elapsed.TotalSeconds:F1} s).");
         return graph;
     }

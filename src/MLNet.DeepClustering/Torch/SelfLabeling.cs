@@ -13,10 +13,12 @@ namespace MLNet.DeepClustering.Torch;
 /// <remarks>
 /// The classifier is the trained model's score head read as prototypes: p_j is the L2-normalised centroid (JULE) or unit
 /// prototype (DAC) of cluster j, and the logit of cluster j for an embedding e is cos(e, p_j) / <see cref="Temperature"/>.
-/// Each epoch embeds the clean training images, assigns each to its nearest prototype, and keeps, within every
+/// Each epoch embeds the clean training images, assigns each to its nearest prototype, and takes, within every
 /// cluster, the given fraction of its images with the largest margin between the nearest and the second nearest
-/// prototype (every cluster keeps images, so none can starve, where SCAN's fixed probability threshold can leave a
-/// cluster without confident images). The network and the prototypes then train for one pass over the kept images with
+/// prototype. With a neighbour agreement above 0, of those it keeps the images whose 10 nearest neighbours in pixel
+/// space lie, to at least that share, in the same cluster (neighbourhoods that cross a cluster boundary mark the images
+/// the trainer is most likely to have misplaced), and at least a tenth of every cluster, so none can starve, where
+/// SCAN's fixed probability threshold can leave a cluster without confident images. The network and the prototypes then train for one pass over the kept images with
 /// cross-entropy on their augmented copies, each cluster's images weighted by (kept images) / (k x kept in the cluster),
 /// as SCAN balances its classes. Batch normalisation is re-estimated afterwards; the refined model's head holds the
 /// learned prototypes, so Score keeps its kind and the predicted cluster stays the nearest prototype. If a cluster the
@@ -33,8 +35,8 @@ internal static class SelfLabeling
     /// <summary>RMSprop learning rate at the start, decaying linearly to zero over the epochs.</summary>
     public const double LearningRate = 1e-4;
 
-    public static ClusteringModel Refine(TrainingSession session, ClusteringModel model, int epochs, float fraction, bool augment,
-        bool horizontalFlip, string method)
+    public static ClusteringModel Refine(TrainingSession session, ClusteringModel model, int epochs, float fraction, float neighborAgreement,
+        bool augment, bool horizontalFlip, string method)
     {
         var ch = session.Channel;
         int n = session.Data.Count, k = model.ClusterCount, d = model.EmbeddingSize;
@@ -52,10 +54,14 @@ internal static class SelfLabeling
         }
         var weightsBefore = model.SaveWeights();
         var clock = Stopwatch.StartNew();
+        var graph = neighborAgreement > 0 && n > 1 ? session.PixelKnnGraph(AgreementNeighbors) : null;
+        if (graph is not null)
+            ch.Info($"{method} self-labelling: keeps images whose {graph.NeighborCount} pixel-space neighbours are at least {neighborAgreement:P0} " +
+                    $"in their cluster ({clock.Elapsed.TotalSeconds:F1} s for the graph).");
         using var prototypeParameter = new TorchSharp.Modules.Parameter(tensor(prototypes, new long[] { k, d }).to(session.Device));
         // Every epoch keeps about as many images as the first (ceil(fraction x size) per cluster).
         var current = labels;
-        var selected = Selection(current, margins, k, fraction);
+        var selected = Selection(current, margins, k, fraction, Agreeing(graph, current, neighborAgreement));
         double totalSteps = (double)epochs * ((session.EpochLength(selected.Length) + BatchSize - 1) / BatchSize);
         using var optimizer = TrainingOptimizer.RmsProp(network.parameters().Append(prototypeParameter), LearningRate,
             step => Math.Max(0, 1 - step / totalSteps));
@@ -69,7 +75,7 @@ internal static class SelfLabeling
                 embedding = session.Embed(network, d);
                 prototypes = Normalized(prototypeParameter, k, d);
                 current = Assign(embedding, prototypes, k, d, out margins);
-                selected = Selection(current, margins, k, fraction);
+                selected = Selection(current, margins, k, fraction, Agreeing(graph, current, neighborAgreement));
             }
             int changed = Changed(current, labels);
             var kept = ScoreHead.ClusterSizes(Array.ConvertAll(selected, i => current[i]), k);
@@ -139,8 +145,12 @@ internal static class SelfLabeling
         return labels;
     }
 
-    /// <summary>Within every cluster, the ceil(fraction x size) images with the largest margin (ties by index).</summary>
-    internal static int[] Selection(int[] clusters, float[] margins, int k, float fraction)
+    /// <summary>
+    /// Within every cluster, of the ceil(fraction x size) images with the largest margin (ties by index), those that
+    /// <paramref name="agreeing"/> marks (all when it is null); a cluster where fewer than ceil(<see cref="MinimumKeptShare"/>
+    /// x size) of them agree keeps that many, agreeing ones first, then the others by margin.
+    /// </summary>
+    internal static int[] Selection(int[] clusters, float[] margins, int k, float fraction, bool[]? agreeing = null)
     {
         var members = new List<int>[k];
         for (int c = 0; c < k; c++)
@@ -150,11 +160,45 @@ internal static class SelfLabeling
         var selected = new List<int>();
         foreach (var list in members)
         {
-            int keep = (int)Math.Ceiling(fraction * list.Count);
-            selected.AddRange(list.OrderByDescending(i => margins[i]).ThenBy(i => i).Take(keep));
+            var candidates = list.OrderByDescending(i => margins[i]).ThenBy(i => i).Take((int)Math.Ceiling(fraction * list.Count)).ToList();
+            if (agreeing is null)
+            {
+                selected.AddRange(candidates);
+                continue;
+            }
+            var kept = candidates.Where(i => agreeing[i]).ToList();
+            int least = Math.Min(candidates.Count, (int)Math.Ceiling(MinimumKeptShare * list.Count));
+            if (kept.Count < least)
+                kept.AddRange(candidates.Where(i => !agreeing[i]).Take(least - kept.Count));
+            selected.AddRange(kept);
         }
         selected.Sort();
         return selected.ToArray();
+    }
+
+    /// <summary>Pixel-space neighbours per image for the agreement check.</summary>
+    public const int AgreementNeighbors = 10;
+
+    /// <summary>The share of each cluster kept at the least when too few of its images agree with their neighbours.</summary>
+    public const float MinimumKeptShare = 0.1f;
+
+    /// <summary>Whether at least the share <paramref name="threshold"/> of each image's neighbours in
+    /// <paramref name="graph"/> are in its cluster; null when there is no graph.</summary>
+    internal static bool[]? Agreeing(Jule.KnnGraph? graph, int[] clusters, float threshold)
+    {
+        if (graph is null)
+            return null;
+        // The least count that reaches the share, with room for the float's rounding (0.9 x 10 is 9, not 9.0000001).
+        int needed = (int)Math.Ceiling(threshold * graph.NeighborCount - 1e-4);
+        var result = new bool[clusters.Length];
+        for (int i = 0; i < clusters.Length; i++)
+        {
+            int same = 0;
+            foreach (int j in graph.NeighborsOf(i))
+                same += clusters[j] == clusters[i] ? 1 : 0;
+            result[i] = same >= needed;
+        }
+        return result;
     }
 
     private static int Changed(int[] a, int[] b)

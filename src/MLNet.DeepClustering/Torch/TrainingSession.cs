@@ -149,6 +149,22 @@ internal sealed class TrainingSession : IDisposable
             ? Jule.KnnGraph.Build(rows, dimension, neighbors, CheckCanceled, Threads)
             : DeviceKnn.Build(rows, dimension, neighbors, Device, CheckCanceled);
 
+    private readonly Dictionary<int, Jule.KnnGraph> _pixelGraphs = new();
+
+    /// <summary>The kNN graph of the training images in pixel space (L2-normalised rows), with
+    /// min(<paramref name="neighbors"/>, n - 1) neighbours, built once per count and shared within the Fit (DAC's
+    /// neighbour partners and self-labelling's neighbour agreement use the same graph).</summary>
+    public Jule.KnnGraph PixelKnnGraph(int neighbors)
+    {
+        neighbors = Math.Min(neighbors, Data.Count - 1);
+        if (!_pixelGraphs.TryGetValue(neighbors, out var graph))
+        {
+            graph = BuildKnnGraph(Data.NormalizedRows(), Data.Shape.Size, neighbors);
+            _pixelGraphs[neighbors] = graph;
+        }
+        return graph;
+    }
+
     /// <summary>Throws <see cref="OperationCanceledException"/> once the host's environment was canceled.</summary>
     public static void ThrowIfCanceled(IHost host)
     {

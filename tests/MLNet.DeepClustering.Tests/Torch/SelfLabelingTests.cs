@@ -33,6 +33,36 @@ public sealed class SelfLabelingTests
     }
 
     [TestMethod]
+    public void SelectionKeepsOnlyImagesWhoseNeighboursAgreeAndAtLeastATenthOfEachCluster()
+    {
+        // Cluster 0: rows 0-9, cluster 1: rows 10-29. Margins fall with the row index within each cluster.
+        var clusters = Enumerable.Range(0, 30).Select(i => i < 10 ? 0 : 1).ToArray();
+        var margins = Enumerable.Range(0, 30).Select(i => 1f - (i % 10) / 100f - (i >= 20 ? 0.5f : 0f)).ToArray();
+        // In cluster 0 only rows 2, 5 and 9 agree with their neighbours; in cluster 1 none does.
+        var agreeing = new bool[30];
+        agreeing[2] = agreeing[5] = agreeing[9] = true;
+        // Fraction 0.8: the 8 surest of cluster 0 (rows 0-7) and 16 of cluster 1 (rows 10-25). Of cluster 0's, the
+        // agreeing rows 2 and 5 (row 9 is outside the surest 8); cluster 1 keeps its tenth, its 2 surest rows 10 and 11.
+        CollectionAssert.AreEqual(new[] { 2, 5, 10, 11 }, SelfLabeling.Selection(clusters, margins, 2, 0.8f, agreeing));
+        // Without the check (null), the fraction alone decides.
+        CollectionAssert.AreEqual(Enumerable.Range(0, 8).Concat(Enumerable.Range(10, 16)).ToArray(),
+            SelfLabeling.Selection(clusters, margins, 2, 0.8f));
+    }
+
+    [TestMethod]
+    public void AgreementCountsTheNeighboursInTheSameCluster()
+    {
+        // Points on a line; each one's 2 nearest neighbours are the points beside it (the ends take the next two).
+        var points = new float[] { 0, 1, 2, 3, 10, 11, 12 };
+        var graph = MLNet.DeepClustering.Jule.KnnGraph.Build(points, 1, 2);
+        var clusters = new[] { 0, 0, 0, 1, 1, 1, 1 };
+        // Point 2's neighbours are 1 (cluster 0) and 3 (cluster 1); point 3's are 2 (0) and 1 (0); point 4's are 5 and 6.
+        CollectionAssert.AreEqual(new[] { true, true, false, false, true, true, true }, SelfLabeling.Agreeing(graph, clusters, 1f));
+        CollectionAssert.AreEqual(new[] { true, true, true, false, true, true, true }, SelfLabeling.Agreeing(graph, clusters, 0.5f));
+        Assert.IsNull(SelfLabeling.Agreeing(null, clusters, 0.9f));
+    }
+
+    [TestMethod]
     public void OptionsAreValidated()
     {
         var mlContext = new MLContext(seed: 1);
@@ -40,6 +70,11 @@ public sealed class SelfLabelingTests
         foreach (float fraction in new[] { 0f, -0.5f, 1.5f, float.NaN })
             Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => mlContext.Clustering.Trainers.Jule(new JuleTrainer.Options { SelfLabelingFraction = fraction }),
                 $"fraction {fraction}");
+        foreach (float agreement in new[] { -0.1f, 1.01f, float.NaN })
+            Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => mlContext.Clustering.Trainers.Dac(new DacTrainer.Options { SelfLabelingNeighborAgreement = agreement }),
+                $"agreement {agreement}");
+        Assert.AreEqual(0.8f, new DacTrainer.Options().SelfLabelingFraction);
+        Assert.AreEqual(0.9f, new DacTrainer.Options().SelfLabelingNeighborAgreement);
     }
 
     [TestMethod]

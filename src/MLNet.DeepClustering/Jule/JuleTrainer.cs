@@ -78,7 +78,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
 
         var pixels = data.NormalizedRows();
         graphClock.Start();
-        var graph = session.BuildKnnGraph(pixels, data.Shape.Size, neighbors);
+        var graph = session.PixelKnnGraph(neighbors, pixels);
         var engine = new GdlAgglomeration(graph, pixels, GdlAgglomeration.NearestNeighborClusters(graph), _options.SigmaScale);
         graphClock.Stop();
         ch.Info($"JULE: {engine.ClusterCount} initial clusters from 1-NN chains on pixels ({graphClock.Elapsed.TotalSeconds:F1} s).");

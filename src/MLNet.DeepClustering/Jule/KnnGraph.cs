@@ -25,6 +25,24 @@ public sealed class KnnGraph
     internal static KnnGraph FromLists(int count, int neighborCount, int[] neighbors, float[] squaredDistances)
         => new(count, neighborCount, neighbors, squaredDistances);
 
+    /// <summary>The first <paramref name="neighborCount"/> of every list (nearest first, equal distances by index): the
+    /// graph with that many neighbours, without a second search.</summary>
+    internal KnnGraph Nearest(int neighborCount)
+    {
+        if (neighborCount == NeighborCount)
+            return this;
+        if (neighborCount < 1 || neighborCount > NeighborCount)
+            throw new ArgumentOutOfRangeException(nameof(neighborCount), neighborCount, $"Need 1 to {NeighborCount} neighbours.");
+        var neighbors = new int[Count * neighborCount];
+        var distances = new float[Count * neighborCount];
+        for (int i = 0; i < Count; i++)
+        {
+            NeighborsOf(i)[..neighborCount].CopyTo(neighbors.AsSpan(i * neighborCount, neighborCount));
+            DistancesOf(i)[..neighborCount].CopyTo(distances.AsSpan(i * neighborCount, neighborCount));
+        }
+        return new KnnGraph(Count, neighborCount, neighbors, distances);
+    }
+
     /// <summary>n, the number of points.</summary>
     public int Count { get; }
 

@@ -149,20 +149,18 @@ internal sealed class TrainingSession : IDisposable
             ? Jule.KnnGraph.Build(rows, dimension, neighbors, CheckCanceled, Threads)
             : DeviceKnn.Build(rows, dimension, neighbors, Device, CheckCanceled);
 
-    private readonly Dictionary<int, Jule.KnnGraph> _pixelGraphs = new();
+    private Jule.KnnGraph? _pixelGraph;
 
-    /// <summary>The kNN graph of the training images in pixel space (L2-normalised rows), with
-    /// min(<paramref name="neighbors"/>, n - 1) neighbours, built once per count and shared within the Fit (DAC's
-    /// neighbour partners and self-labelling's neighbour agreement use the same graph).</summary>
-    public Jule.KnnGraph PixelKnnGraph(int neighbors)
+    /// <summary>The kNN graph of the training images in pixel space (L2-normalised rows, <paramref name="normalizedRows"/>
+    /// when the caller has them), with min(<paramref name="neighbors"/>, n - 1) neighbours. It is built once per Fit and
+    /// shared (JULE's initial graph, DAC's neighbour partners, self-labelling's neighbour agreement): a request for fewer
+    /// neighbours than the graph holds takes the nearest of each list, a request for more builds it again.</summary>
+    public Jule.KnnGraph PixelKnnGraph(int neighbors, float[]? normalizedRows = null)
     {
         neighbors = Math.Min(neighbors, Data.Count - 1);
-        if (!_pixelGraphs.TryGetValue(neighbors, out var graph))
-        {
-            graph = BuildKnnGraph(Data.NormalizedRows(), Data.Shape.Size, neighbors);
-            _pixelGraphs[neighbors] = graph;
-        }
-        return graph;
+        if (_pixelGraph is null || _pixelGraph.NeighborCount < neighbors)
+            _pixelGraph = BuildKnnGraph(normalizedRows ?? Data.NormalizedRows(), Data.Shape.Size, neighbors);
+        return _pixelGraph.Nearest(neighbors);
     }
 
     /// <summary>Throws <see cref="OperationCanceledException"/> once the host's environment was canceled.</summary>

@@ -8,6 +8,26 @@ namespace MLNet.DeepClustering.Tests.Torch;
 public sealed class DeviceKnnTests
 {
     [TestMethod]
+    public void NearestOfALargerGraphIsTheSmallerGraph()
+    {
+        // What TrainingSession.PixelKnnGraph hands out when a Fit asks for fewer neighbours than it built: the same
+        // lists and distances as a search for that many, ties included (13 copies of one point).
+        const int n = 300, d = 11;
+        var random = new Random(5);
+        var x = Enumerable.Range(0, n * d).Select(_ => (float)random.NextDouble()).ToArray();
+        for (int copy = 1; copy <= 12; copy++)
+            Array.Copy(x, 0, x, copy * d, d);
+        var large = KnnGraph.Build(x, d, 20);
+        var small = KnnGraph.Build(x, d, 10);
+        var nearest = large.Nearest(10);
+        Assert.AreEqual(10, nearest.NeighborCount);
+        CollectionAssert.AreEqual(small.Neighbors, nearest.Neighbors);
+        CollectionAssert.AreEqual(small.SquaredDistances, nearest.SquaredDistances);
+        Assert.AreSame(large, large.Nearest(20));
+        Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => large.Nearest(21));
+    }
+
+    [TestMethod]
     [DataRow(64)]
     [DataRow(4096)]
     public void BlockedProductsAndTopKGiveTheExactNeighbours(int blockRows)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using MLNet.DeepClustering.Samples;
 
 namespace MLNet.DeepClustering.Benchmark;
 
@@ -127,6 +128,9 @@ internal sealed record BenchmarkOptions
             throw new ArgumentException("--resolution must be between 2 and 28.");
         if (o.Limit < 20 || o.Threads < 1 || o.NetworkSeconds <= 0)
             throw new ArgumentException("--limit must be at least 20, --threads at least 1, --network-seconds positive.");
+        if (o.DataFolder is not null && !MnistIdx.HasFolderPair(o.DataFolder))
+            throw new ArgumentException($"--data {o.DataFolder}: no IDX pair there (images-idx3-ubyte and labels-idx1-ubyte, or the train-* pair, " +
+                                        "gzipped or not).");
         if (o.Suite == "quality")
             foreach (string dataset in o.Datasets)
                 QualitySuite.ForDataset(o, dataset); // a mistyped dataset fails here, not after the ones before it have run

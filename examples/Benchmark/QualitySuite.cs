@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using MLNet.DeepClustering.Samples;
 
 namespace MLNet.DeepClustering.Benchmark;
 
@@ -65,6 +66,10 @@ internal static class QualitySuite
             "fashion" => options.FashionFolder,
             _ => throw new ArgumentException($"Unknown dataset source '{parts[0]}' (expected mnist or fashion)."),
         };
+        if (folder is not null && !MnistIdx.HasFolderPair(folder))
+            throw new ArgumentException($"Dataset '{dataset}' needs the Fashion-MNIST train-images-idx3-ubyte and train-labels-idx1-ubyte files " +
+                                        $"(gzipped or not) in {folder}: install them with 'apt-get install dataset-fashion-mnist', " +
+                                        "or name another folder with --fashion.");
         return options with
         {
             DataFolder = folder,

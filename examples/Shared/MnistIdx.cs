@@ -39,6 +39,10 @@ public static class MnistIdx
         return Read(images, labels, limit);
     }
 
+    /// <summary>Whether <see cref="LoadFolder"/> finds an IDX pair in <paramref name="folder"/>.</summary>
+    public static bool HasFolderPair(string folder)
+        => (Exists(folder, ImagesFile) && Exists(folder, LabelsFile)) || (Exists(folder, "train-" + ImagesFile) && Exists(folder, "train-" + LabelsFile));
+
     private static bool Exists(string folder, string gzName)
         => File.Exists(Path.Combine(folder, gzName)) || File.Exists(Path.Combine(folder, gzName[..^3]));
 

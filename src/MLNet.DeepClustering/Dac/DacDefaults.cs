@@ -12,6 +12,7 @@ internal static class DacDefaults
     public const int NetworkWidth = 32;   // half the reference's 64: about a third of the time per image
     public const bool Augment = true;
     public const float ClusterBalanceWeight = 0.5f;
+    public const float ClusterBalanceRampFraction = 0f;
     public const int NeighborPartners = 10;
     public const int SelfLabelingEpochs = 10;
     public const int MinimumOutputUnits = 10;

@@ -45,11 +45,20 @@ public sealed partial class DacTrainer
         /// output unit take two similar classes (on clothing: sandals with sneakers) while another class spreads over
         /// two units. It assumes classes of similar size; for data where one class is far larger than the others, lower
         /// it. Larger weights even the clusters out harder: on sharp digits 1 cost NMI where 0.5 did not, and on
-        /// blurred, low-resolution digits 0.5 cost some too (README, Status). Not used while choosing k
-        /// (NumberOfClusters = 0), where the units in use decide k. Not in the paper, which has no guard against empty
-        /// or merged clusters; 0 gives the paper's loss.
+        /// blurred, low-resolution digits 0.5 cost some too, which ClusterBalanceRampFraction avoids (README, Status).
+        /// Not used while choosing k (NumberOfClusters = 0), where the units in use decide k. Not in the paper, which has
+        /// no guard against empty or merged clusters; 0 gives the paper's loss.
         /// <value>The default value is 0.5.</value></summary>
         public float ClusterBalanceWeight { get; set; } = Dac.DacDefaults.ClusterBalanceWeight;
+
+        /// <summary>Share of MaxEpochs over which the balance term's weight rises linearly from 0 (first epoch) to
+        /// ClusterBalanceWeight, which it keeps from then on: the clusters first form from the pairwise loss alone, as in
+        /// the paper, and the term then evens out their use. At full weight from the first epoch the term can make DAC
+        /// split two similar classes by style into two mixed clusters (seen on blurred, low-resolution digits), which a
+        /// ramp over half the epochs avoided; but on sharp digits the term helps most early, and the ramp lost that gain
+        /// (README, Status). In [0, 1]; 0 applies the full weight from the first epoch. Not in the paper.
+        /// <value>The default value is 0.</value></summary>
+        public float ClusterBalanceRampFraction { get; set; } = Dac.DacDefaults.ClusterBalanceRampFraction;
 
         /// <summary>Train with NumberOfClusters x this many output units, then merge the units into NumberOfClusters clusters
         /// by how often augmented copies of an image move between them (the grouping that NumberOfClusters = 0 uses to

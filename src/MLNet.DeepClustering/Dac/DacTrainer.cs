@@ -25,7 +25,7 @@ namespace MLNet.DeepClustering;
 /// lambda grows by LambdaStep per 128,000 training images; training stops when u(lambda) &lt;= l(lambda) or after
 /// MaxEpochs. Batch normalisation statistics are then re-estimated on the training images. ClusterBalanceWeight (0.5 by
 /// default) adds a penalty on uneven cluster use within a batch (not in the paper; 0 turns it off; not used while
-/// choosing k). Then SelfLabelingEpochs (10 by
+/// choosing k); with ClusterBalanceRampFraction its weight rises from 0 over that share of MaxEpochs. Then SelfLabelingEpochs (10 by
 /// default; not in the paper) of self-labelling train the network and the cluster prototypes on the images each
 /// cluster is surest of (<see cref="DeepClusteringTrainerOptions.SelfLabelingEpochs"/>).</para>
 /// <para><b>Scoring function.</b> Score_j = 1 - f . p_j, the cosine distance between the label feature and cluster j's
@@ -47,6 +47,8 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
             options.UpperThreshold, "Need 0 <= LowerThreshold < UpperThreshold <= 1.");
         Require(options.ClusterBalanceWeight >= 0 && float.IsFinite(options.ClusterBalanceWeight), options.ClusterBalanceWeight,
             "ClusterBalanceWeight must be zero or positive.");
+        Require(options.ClusterBalanceRampFraction is >= 0 and <= 1, options.ClusterBalanceRampFraction,
+            "ClusterBalanceRampFraction must be in [0, 1].");
         Require(options.NeighborPartners >= 0, options.NeighborPartners, "NeighborPartners must be zero or positive.");
         Require(options.OverclusteringFactor >= 1, options.OverclusteringFactor, "OverclusteringFactor must be at least 1.");
         Require(options.MinimumOutputUnits >= 1, options.MinimumOutputUnits, "MinimumOutputUnits must be at least 1.");
@@ -77,7 +79,6 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
             step => Math.Max(FinalLearningRateFraction, 1 - step / totalSteps));
         // The balance term evens out the use of all units; while choosing k, the units in use are what decides k.
         bool balance = UsedUnlessChoosingK(ch, _options.ClusterBalanceWeight > 0, nameof(Options.ClusterBalanceWeight));
-        using var balanceWeight = _options.ClusterBalanceWeight.ToScalar();
         var schedule = new DacThresholdSchedule(_options.UpperThreshold, _options.LowerThreshold, _options.LambdaStep);
         session.EstimatedTotalEpochs = _options.MaxEpochs;
         var clock = Stopwatch.StartNew();
@@ -93,6 +94,8 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
                 break;
             }
             pairCounts.zero_();
+            float balanceWeightValue = BalanceWeight(_options.ClusterBalanceWeight, _options.ClusterBalanceRampFraction, _options.MaxEpochs, epoch);
+            using var balanceWeight = balanceWeightValue.ToScalar();
             var result = session.RunEpoch(network, optimizer, session.EpochOrder(() => session.Shuffled(n)), _options.BatchSize, (x, indices) =>
             {
                 // Each batch is trained together with a partner per image: its jittered copy, or with NeighborPartners
@@ -110,7 +113,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
                     selection = cat(new[] { clean, clean });
                 }
                 var loss = DacPairwiseLoss.Compute(labelFeatures, upper, lower, out var similar, out var dissimilar, selection);
-                if (balance)
+                if (balance && balanceWeightValue > 0)
                     loss = loss.add(DacPairwiseLoss.BalancePenalty(labelFeatures).mul(balanceWeight), Scalars.One);
                 pairCounts.add_(stack(new[] { similar, dissimilar }).to(ScalarType.Float64), Scalars.One);
                 return loss;
@@ -119,7 +122,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
             double batches = Math.Max(1, result.Batches);
             lastDissimilar = counts[1];
             ch.Info($"DAC epoch {epoch}: lambda {lambda:F4}, u {upper:F3}, l {lower:F3}, selected pairs/batch: similar {counts[0] / batches:F0}, " +
-                    $"dissimilar {counts[1] / batches:F0}, loss {result.MeanLoss:F4}, {result.Seconds:F1} s ({result.ImagesPerSecond:F0} images/s), " +
+                    $"dissimilar {counts[1] / batches:F0}, {(balance ? $"balance weight {balanceWeightValue:F3}, " : "")}loss {result.MeanLoss:F4}, {result.Seconds:F1} s ({result.ImagesPerSecond:F0} images/s), " +
                     $"total {clock.Elapsed.TotalSeconds:F1} s");
         }
         if (lastDissimilar == 0)
@@ -134,6 +137,12 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         LogClusterSizes(session, network, units);
         return new ClusteringModel(spec, network, ScoreHead.Identity(units), session.Device);
     }
+
+    /// <summary>The balance term's weight in <paramref name="epoch"/> (from 1): rising linearly from 0 at the first epoch to
+    /// <paramref name="weight"/> after <paramref name="rampFraction"/> x <paramref name="maxEpochs"/> epochs, or the full
+    /// weight throughout when <paramref name="rampFraction"/> is 0.</summary>
+    internal static float BalanceWeight(float weight, float rampFraction, int maxEpochs, int epoch)
+        => rampFraction == 0 ? weight : weight * (float)Math.Min(1, (epoch - 1) / ((double)rampFraction * maxEpochs));
 
     /// <summary>Augmented copies of each image when output units are grouped.</summary>
     private const int SelectionCopies = 4;

@@ -20,6 +20,25 @@ public sealed class DacLossTests
     }
 
     [TestMethod]
+    public void BalanceWeightRisesOverItsRampThenStays()
+    {
+        // Ramp over half of 40 epochs: 0 in epoch 1, half the weight in epoch 11, the full weight from epoch 21 on.
+        Assert.AreEqual(0f, DacTrainer.BalanceWeight(0.5f, 0.5f, 40, 1));
+        Assert.AreEqual(0.25f, DacTrainer.BalanceWeight(0.5f, 0.5f, 40, 11), 1e-6f);
+        Assert.AreEqual(0.5f, DacTrainer.BalanceWeight(0.5f, 0.5f, 40, 21));
+        Assert.AreEqual(0.5f, DacTrainer.BalanceWeight(0.5f, 0.5f, 40, 40));
+        // No ramp: the full weight from the first epoch; a ramp over all epochs: 39/40 of it in the last.
+        Assert.AreEqual(0.5f, DacTrainer.BalanceWeight(0.5f, 0f, 40, 1));
+        Assert.AreEqual(0.5f * 39 / 40, DacTrainer.BalanceWeight(0.5f, 1f, 40, 40), 1e-6f);
+
+        var mlContext = new Microsoft.ML.MLContext(seed: 1);
+        foreach (float ramp in new[] { -0.1f, 1.5f, float.NaN })
+            Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => mlContext.Clustering.Trainers.Dac(new DacTrainer.Options { ClusterBalanceRampFraction = ramp }),
+                $"ramp {ramp}");
+        Assert.AreEqual(0f, new DacTrainer.Options().ClusterBalanceRampFraction);
+    }
+
+    [TestMethod]
     public void PairwiseLossSelectsByThresholdsAndDividesByAllEntries()
     {
         // Three unit label features: rows 0 and 1 have cosine 0.96 (similar at u = 0.95), row 2 is orthogonal to both

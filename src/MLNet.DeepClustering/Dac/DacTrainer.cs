@@ -25,9 +25,9 @@ namespace MLNet.DeepClustering;
 /// lambda grows by LambdaStep per 128,000 training images; training stops when u(lambda) &lt;= l(lambda) or after
 /// MaxEpochs. Batch normalisation statistics are then re-estimated on the training images. ClusterBalanceWeight (0.5 by
 /// default) adds a penalty on uneven cluster use within a batch (not in the paper; 0 turns it off; not used while
-/// choosing k); with ClusterBalanceRampFraction its weight rises from 0 over that share of MaxEpochs. Then SelfLabelingEpochs (10 by
-/// default; not in the paper) of self-labelling train the network and the cluster prototypes on the images each
-/// cluster is surest of (<see cref="DeepClusteringTrainerOptions.SelfLabelingEpochs"/>).</para>
+/// choosing k); with ClusterBalanceRampFraction its weight rises from 0 over that share of MaxEpochs. Then
+/// SelfLabelingEpochs (10 by default; not in the paper) of self-labelling train the network and the cluster prototypes
+/// on the images each cluster is surest of (<see cref="DeepClusteringTrainerOptions.SelfLabelingEpochs"/>).</para>
 /// <para><b>Scoring function.</b> Score_j = 1 - f . p_j, the cosine distance between the label feature and cluster j's
 /// unit-length prototype: the j-th unit vector (Score_j = 1 - f_j) in the paper's method, a learned prototype after
 /// self-labelling or grouping output units. PredictedLabel = argmin Score + 1. Embedding = f (Vector&lt;Single, units&gt;).</para>

@@ -33,15 +33,22 @@ public static class MnistIdx
     /// </summary>
     public static List<Digit> LoadFolder(string folder, int limit = int.MaxValue)
     {
-        string prefix = Exists(folder, ImagesFile) ? "" : Exists(folder, "train-" + ImagesFile) ? "train-" : "";
+        string prefix = PairPrefix(folder);
         using var images = OpenFile(folder, prefix + ImagesFile);
         using var labels = OpenFile(folder, prefix + LabelsFile);
         return Read(images, labels, limit);
     }
 
-    /// <summary>Whether <see cref="LoadFolder"/> finds an IDX pair in <paramref name="folder"/>.</summary>
+    /// <summary>Whether <see cref="LoadFolder"/> finds both files of the pair it reads in <paramref name="folder"/>.</summary>
     public static bool HasFolderPair(string folder)
-        => (Exists(folder, ImagesFile) && Exists(folder, LabelsFile)) || (Exists(folder, "train-" + ImagesFile) && Exists(folder, "train-" + LabelsFile));
+    {
+        string prefix = PairPrefix(folder);
+        return Exists(folder, prefix + ImagesFile) && Exists(folder, prefix + LabelsFile);
+    }
+
+    // The pair LoadFolder reads: the plain one where its images file exists, else the train-* one where that exists.
+    private static string PairPrefix(string folder)
+        => Exists(folder, ImagesFile) ? "" : Exists(folder, "train-" + ImagesFile) ? "train-" : "";
 
     private static bool Exists(string folder, string gzName)
         => File.Exists(Path.Combine(folder, gzName)) || File.Exists(Path.Combine(folder, gzName[..^3]));

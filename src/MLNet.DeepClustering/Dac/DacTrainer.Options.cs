@@ -55,7 +55,8 @@ public sealed partial class DacTrainer
         /// ClusterBalanceWeight, which it keeps from then on: the clusters first form from the pairwise loss alone, as in
         /// the paper, and the term then evens out their use. At full weight from the first epoch the term can make DAC
         /// split two similar classes by style into two mixed clusters (seen on blurred, low-resolution digits), which a
-        /// ramp over half the epochs avoided; but on sharp digits the ramp lost the term's gain (README, Status). In [0, 1]; 0 applies the full weight from the first epoch. Not in the paper.
+        /// ramp over half the epochs avoided; but on sharp digits the ramp lost the term's gain (README, Status). In
+        /// [0, 1]; 0 applies the full weight from the first epoch. Not in the paper.
         /// <value>The default value is 0.</value></summary>
         public float ClusterBalanceRampFraction { get; set; } = Dac.DacDefaults.ClusterBalanceRampFraction;
 

@@ -19,6 +19,7 @@ internal static class JuleDefaults
     public const bool Reclustering = true;
     public const bool TrainOnFinalClusters = true;
     public const int OverclusteringFactor = 2;
+    public const bool TrainOnOverclusters = false;
     public const bool Augment = true;
     public const double MinClusterFraction = 0.1;
     public const double MaxClusterSizeRatio = 0;

@@ -20,7 +20,8 @@ namespace MLNet.DeepClustering;
 /// ceil(UnrollingRate * clusters) clusters by graph-degree-linkage affinity with the criterion of the paper's eq. 7
 /// (<see cref="GdlAgglomeration"/>); the merge that reaches NumberOfClusters ends the recurrent process, as in the
 /// reference code. With TrainOnFinalClusters (not in the paper), one more period then trains the CNN on the final
-/// clusters. With Reclustering (RC), the final clusters come from a fresh agglomeration on the final embeddings. With
+/// clusters, and with TrainOnOverclusters (off by default) a period on the k x OverclusteringFactor clusters comes
+/// before it. With Reclustering (RC), the final clusters come from a fresh agglomeration on the final embeddings. With
 /// NumberOfClusters = 0, the process runs down to MaxNumberOfClusters and k is chosen on the affinity curve of that
 /// fresh agglomeration (<see cref="ClusterCountSelection"/>) before the last period.</para>
 /// <para><b>Scoring function.</b> Embedding = the L2-normalised CNN output (Vector&lt;Single, EmbeddingSize&gt;).
@@ -83,7 +84,10 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         graphClock.Stop();
         ch.Info($"JULE: {engine.ClusterCount} initial clusters from 1-NN chains on pixels ({graphClock.Elapsed.TotalSeconds:F1} s).");
         session.Clusters = engine.ClusterCount;
-        session.EstimatedTotalEpochs = _options.EpochsPerPeriod * (Periods(engine.ClusterCount, target, _options.UnrollingRate) + (_options.TrainOnFinalClusters ? 1 : 0));
+        // With TrainOnOverclusters, one period trains on the k x OverclusteringFactor clusters the recurrent process ends at.
+        bool overclusterPeriod = _options.TrainOnOverclusters && target > k && _options.EpochsPerPeriod > 0;
+        session.EstimatedTotalEpochs = _options.EpochsPerPeriod *
+            (Periods(engine.ClusterCount, target, _options.UnrollingRate) + (overclusterPeriod ? 1 : 0) + (_options.TrainOnFinalClusters ? 1 : 0));
 
         var spec = new NetworkSpec(JuleNetwork.KindName, data.Shape, d, Jule.JuleDefaults.NetworkWidth);
         var network = session.BuildNetwork(spec);
@@ -144,6 +148,17 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
                         $"have made a cluster of more than {maxSize} images (MaxClusterSizeRatio {_options.MaxClusterSizeRatio}).");
         }
 
+        // A period after the recurrent process: trains the CNN on `labels` and embeds the images anew.
+        void TrainOneMorePeriod(string clusters)
+        {
+            session.Period++;
+            var cnnClock = Stopwatch.StartNew();
+            double loss = TrainPeriod(session, network, optimizer, labels);
+            embedding = session.Embed(network, d);
+            ch.Info($"JULE period {session.Period}: CNN on {clusters}, triplet loss {loss:F4}, {cnnClock.Elapsed.TotalSeconds:F1} s; " +
+                    $"total {total.Elapsed.TotalSeconds:F1} s");
+        }
+
         // True while `labels` are the re-clustering of the current embedding, so RC below need not run again.
         bool reclustered = false;
         if (ChoosesClusterCount)
@@ -164,6 +179,23 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         {
             // The k clusters the last period trains on: the recurrent process's merges continued down to k, or with
             // Reclustering the re-clustered ones (training on the recurrent process's own clusters fits their mistakes).
+            if (overclusterPeriod)
+            {
+                // One more period on the k x OverclusteringFactor clusters (re-clustered with Reclustering), so the CNN
+                // separates them before the final merges join them into k.
+                if (_options.Reclustering)
+                    labels = Recluster(target);
+                session.Clusters = target;
+                TrainOneMorePeriod($"{target} clusters (TrainOnOverclusters)");
+                if (!_options.Reclustering)
+                {
+                    // The recurrent process's own clusters merge on: their affinities come from the new embedding.
+                    graphClock.Start();
+                    graph = session.BuildKnnGraph(embedding, d, neighbors);
+                    engine = new GdlAgglomeration(graph, embedding, labels, _options.SigmaScale);
+                    graphClock.Stop();
+                }
+            }
             minClusterSize = (int)(_options.MinClusterFraction * n / k);
             if (_options.Reclustering)
             {
@@ -180,13 +212,8 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         if (_options.TrainOnFinalClusters && _options.EpochsPerPeriod > 0)
         {
             // One more period fits the CNN to the final clusters (the recurrent process ended with a merge).
-            session.Period++;
-            var cnnClock = Stopwatch.StartNew();
-            double loss = TrainPeriod(session, network, optimizer, labels);
-            embedding = session.Embed(network, d);
+            TrainOneMorePeriod($"the {k} final clusters");
             reclustered = false;
-            ch.Info($"JULE period {session.Period}: CNN on the {k} final clusters, triplet loss {loss:F4}, {cnnClock.Elapsed.TotalSeconds:F1} s; " +
-                    $"total {total.Elapsed.TotalSeconds:F1} s");
         }
         if (_options.Reclustering)
         {

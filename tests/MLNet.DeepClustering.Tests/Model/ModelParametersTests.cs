@@ -321,4 +321,37 @@ public sealed class ModelParametersTests
         Assert.IsTrue(merges.Zip(merges.Skip(1)).All(p => p.Second.Clusters < p.First.Clusters), "clusters fall period by period");
         Assert.AreEqual(3, JuleTrainer.Periods(1764, 10, 0.9), "1,764 -> 176 -> 17 -> 10 (the MNIST sample's periods)");
     }
+
+    [TestMethod]
+    public void JuleTrainOnOverclustersAddsOnePeriodAndItsEpochsToTheEstimate()
+    {
+        var mlContext = new MLContext(seed: 1);
+        var data = SampleDigits.Load(mlContext, 200);
+        (List<DeepClusteringProgress> Training, DeepClusteringTransformer Model) Fit(bool trainOnOverclusters)
+        {
+            var log = new ProgressLog();
+            var options = Jule.JuleTrainerTests.FastJule();
+            options.EpochsPerPeriod = 2;
+            options.TrainOnOverclusters = trainOnOverclusters;
+            options.Progress = log;
+            var model = mlContext.Clustering.Trainers.Jule(options).Fit(data);
+            var training = log.Reports.Where(r => r.Phase == DeepClusteringPhase.Training).ToList();
+            Assert.AreEqual(training.Count, log.Reports[0].EstimatedTotalEpochs, "the estimate matches the epochs the periods took");
+            return (training, model);
+        }
+        var (without, plain) = Fit(false);
+        var (with, extra) = Fit(true);
+        using (plain)
+        using (extra)
+        {
+            Assert.AreEqual(without.Count + 2, with.Count, "one more period of EpochsPerPeriod epochs");
+            Assert.AreEqual(without[^1].Period + 1, with[^1].Period);
+            var extraPeriod = with.Where(r => r.Period == without[^1].Period).ToList();
+            Assert.IsTrue(extraPeriod.All(r => r.Clusters == 20), "the added period trains on the k x OverclusteringFactor clusters");
+            Assert.AreEqual(10, extra.Model.NumberOfClusters);
+            var a = plain.Model.GetClusterCentroids();
+            var b = extra.Model.GetClusterCentroids();
+            Assert.IsFalse(a.Zip(b).All(p => p.First.SequenceEqual(p.Second)), "the added period changes the trained network");
+        }
+    }
 }

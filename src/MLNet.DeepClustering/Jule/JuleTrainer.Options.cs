@@ -72,11 +72,12 @@ public sealed partial class JuleTrainer
 
         /// <summary>With OverclusteringFactor above 1, train the CNN for one period of EpochsPerPeriod epochs on the
         /// NumberOfClusters x OverclusteringFactor clusters the recurrent process ends at (with Reclustering, those of a
-        /// fresh agglomeration of its embedding) before the merges down to NumberOfClusters. The recurrent process's last
-        /// merge is its largest (ceil(UnrollingRate x clusters)), so without this period the CNN goes from its last
-        /// period's clusters straight to the final ones. On clothing it raised NMI, but it made the results depend more
-        /// on the seed, on digits too, and lowered ACC on 1,000 images, so it is off by default (measurements in the
-        /// README). Costs one period. Not in the paper; with NumberOfClusters = 0 it does not apply.
+        /// fresh agglomeration of its embedding) before the merges down to NumberOfClusters. Each period of the recurrent
+        /// process ends by merging ceil(UnrollingRate x clusters), so without this period the CNN goes from its last
+        /// period's clusters straight to the final ones, with no training at the level between. On clothing it raised
+        /// NMI, but it made the results depend more on the seed, on digits too, and lowered ACC on 1,000 images, so it is
+        /// off by default (measurements in the README). Costs one period. Not in the paper; with NumberOfClusters = 0 it
+        /// does not apply.
         /// <value>The default value is false.</value></summary>
         public bool TrainOnOverclusters { get; set; } = Jule.JuleDefaults.TrainOnOverclusters;
 

@@ -75,9 +75,9 @@ public sealed partial class JuleTrainer
         /// fresh agglomeration of its embedding) before the merges down to NumberOfClusters. Each period of the recurrent
         /// process ends by merging ceil(UnrollingRate x clusters), so without this period the CNN goes from its last
         /// period's clusters straight to the final ones, with no training at the level between. On clothing it raised
-        /// NMI, but it made the results depend more on the seed, on digits too, and lowered ACC on 1,000 images, so it is
-        /// off by default (measurements in the README). Costs one period. Not in the paper; with NumberOfClusters = 0 it
-        /// does not apply.
+        /// NMI, but on 10,000 images it made ACC depend more on the seed, on digits too, and it lowered ACC on 1,000
+        /// images, so it is off by default (measurements in the README). Costs one period. Not in the paper; with
+        /// NumberOfClusters = 0 it does not apply.
         /// <value>The default value is false.</value></summary>
         public bool TrainOnOverclusters { get; set; } = Jule.JuleDefaults.TrainOnOverclusters;
 

@@ -99,6 +99,15 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         // been trained on the final clusters (TrainOnFinalClusters adds that period below).
         int[] labels = engine.Labels();
         float[] embedding;
+
+        // A new agglomeration engine on the kNN graph of the current embeddings, starting from `start` (the current
+        // clusters) or, when null, from 1-NN chains.
+        void RebuildEngine(int[]? start)
+        {
+            graph = session.BuildKnnGraph(embedding, d, neighbors);
+            engine = new GdlAgglomeration(graph, embedding, start ?? GdlAgglomeration.NearestNeighborClusters(graph), _options.SigmaScale);
+        }
+
         for (int period = 1; ; period++)
         {
             session.Period = period;
@@ -110,8 +119,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
             if (before <= target)
                 break;
             graphClock.Start();
-            graph = session.BuildKnnGraph(embedding, d, neighbors);
-            engine = new GdlAgglomeration(graph, embedding, labels, _options.SigmaScale);
+            RebuildEngine(labels);
             int merges = MergesPerPeriod(before, target, _options.UnrollingRate);
             if (before - merges <= target || engine.Merge(merges, _options.NeighborClusterCount, _options.Lambda, session.CheckCanceled) == 0)
                 engine.MergeTo(target, _options.NeighborClusterCount, _options.Lambda, minClusterSize, session.CheckCanceled);
@@ -130,8 +138,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
         int[] Recluster(int clusters)
         {
             graphClock.Start();
-            graph = session.BuildKnnGraph(embedding, d, neighbors);
-            engine = new GdlAgglomeration(graph, embedding, GdlAgglomeration.NearestNeighborClusters(graph), _options.SigmaScale);
+            RebuildEngine(null);
             MergeToFinal(clusters);
             graphClock.Stop();
             return engine.Labels();
@@ -191,8 +198,7 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
                 {
                     // The recurrent process's own clusters merge on: their affinities come from the new embedding.
                     graphClock.Start();
-                    graph = session.BuildKnnGraph(embedding, d, neighbors);
-                    engine = new GdlAgglomeration(graph, embedding, labels, _options.SigmaScale);
+                    RebuildEngine(labels);
                     graphClock.Stop();
                 }
             }

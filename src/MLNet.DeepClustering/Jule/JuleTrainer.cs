@@ -192,8 +192,10 @@ public sealed partial class JuleTrainer : DeepClusteringTrainerBase
                 // separates them before the final merges join them into k.
                 if (_options.Reclustering)
                     labels = Recluster(target);
-                session.Clusters = target;
-                TrainOneMorePeriod($"{target} clusters (TrainOnOverclusters)");
+                // The engine holds the clusters trained on: `target` of them, or fewer when the recurrent process started
+                // at or below that many and Reclustering is off.
+                session.Clusters = engine.ClusterCount;
+                TrainOneMorePeriod($"{engine.ClusterCount} clusters (TrainOnOverclusters)");
                 if (!_options.Reclustering)
                 {
                     // The recurrent process's own clusters merge on: their affinities come from the new embedding.

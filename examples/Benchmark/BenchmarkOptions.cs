@@ -23,6 +23,7 @@ internal sealed record BenchmarkOptions
     public string? Child { get; init; }
     public string Suite { get; init; } = "";
     public int? Resolution { get; init; }
+    public double? ImbalanceRatio { get; init; }
     public string[] Datasets { get; init; } = QualitySuite.DefaultDatasets;
     public int[] Seeds { get; init; } = { 1, 2, 3 };
     public string FashionFolder { get; init; } = "/usr/share/datasets/fashion-mnist";
@@ -56,6 +57,11 @@ internal sealed record BenchmarkOptions
             yield return "--resolution";
             yield return resolution.ToString(CultureInfo.InvariantCulture);
         }
+        if (ImbalanceRatio is double ratio)
+        {
+            yield return "--imbalance";
+            yield return ratio.ToString(CultureInfo.InvariantCulture);
+        }
         foreach (var (name, value) in new[]
         {
             ("--limit", Limit.ToString(CultureInfo.InvariantCulture)), ("--threads", Threads.ToString(CultureInfo.InvariantCulture)),
@@ -73,8 +79,9 @@ internal sealed record BenchmarkOptions
         "usage: MLNet.DeepClustering.Benchmark [--method jule|jule-sf|dac|kmeans|all] [--data <IDX folder>] [--limit N]\n" +
         "           [--threads T] [--device cpu|cuda] [--seed 1] [--results <folder>] [--skip-methods] [--skip-networks]\n" +
         "           [--skip-engine] [--skip-torch-knn] [--engine-sizes 10000,20000,40000,70000] [--network-seconds 20]\n" +
+        "           [--resolution side] [--imbalance ratio]\n" +
         "       MLNet.DeepClustering.Benchmark --suite quality [--method kmeans|jule|dac|all]\n" +
-        "           [--datasets mnist:10000,fashion:10000:14,...] [--seeds 1,2,3] [--fashion <folder with train-*>]\n" +
+        "           [--datasets mnist:10000,fashion:10000:14,mnist:10000:imb10,...] [--seeds 1,2,3] [--fashion <folder with train-*>]\n" +
         "           [--set Option=value ...]";
 
     public static BenchmarkOptions Parse(string[] args)
@@ -112,6 +119,7 @@ internal sealed record BenchmarkOptions
                 "--skip-torch-knn" => o with { SkipTorchKnn = true },
                 "--suite" => o with { Suite = Next().ToLowerInvariant() },
                 "--resolution" => o with { Resolution = NextInt() },
+                "--imbalance" => o with { ImbalanceRatio = NextDouble() },
                 "--datasets" => o with { Datasets = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
                 "--seeds" => o with { Seeds = NextInts() },
                 "--fashion" => o with { FashionFolder = Next() },
@@ -126,6 +134,8 @@ internal sealed record BenchmarkOptions
             throw new ArgumentException($"Unknown --suite '{o.Suite}' (expected quality).");
         if (o.Resolution is < 2 or > 28)
             throw new ArgumentException("--resolution must be between 2 and 28.");
+        if (o.ImbalanceRatio is < 1)
+            throw new ArgumentException("--imbalance must be at least 1 (the largest class's share over the smallest's).");
         if (o.Limit < 20 || o.Threads < 1 || o.NetworkSeconds <= 0)
             throw new ArgumentException("--limit must be at least 20, --threads at least 1, --network-seconds positive.");
         if (o.DataFolder is not null && !MnistIdx.HasFolderPair(o.DataFolder))

@@ -27,6 +27,8 @@ internal static class MethodRun
         var digits = options.DataFolder is null
             ? MnistIdx.LoadEmbedded(typeof(MethodRun).Assembly, options.Limit)
             : MnistIdx.LoadFolder(options.DataFolder, options.Limit);
+        if (options.ImbalanceRatio is double ratio)
+            digits = Imbalance.Subsample(digits, ratio);
         if (options.Resolution is int side)
             foreach (var digit in digits)
                 digit.Features = LowResolution.Degrade(digit.Features, 28, side);

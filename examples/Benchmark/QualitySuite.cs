@@ -10,16 +10,17 @@ namespace MLNet.DeepClustering.Benchmark;
 /// (quality.csv and quality.md in the results folder), so a long suite can be read while it runs.
 /// </summary>
 /// <remarks>
-/// A dataset is source:count[:side]: mnist (the embedded 10k sample) or fashion (the train-* files of
+/// A dataset is source:count[:side][:imbR]: mnist (the embedded 10k sample) or fashion (the train-* files of
 /// Debian's dataset-fashion-mnist, never t10k), its first count images, optionally shrunk to side x side and brought
-/// back to 28 x 28.
+/// back to 28 x 28, and optionally made imbalanced: the classes keep shares falling geometrically from 1 to 1 / R
+/// (<see cref="Imbalance"/>).
 /// </remarks>
 internal static class QualitySuite
 {
     public static readonly string[] DefaultDatasets =
     {
         "mnist:10000", "fashion:10000", "mnist:1000", "mnist:2000", "fashion:1000", "fashion:2000",
-        "mnist:10000:14", "mnist:10000:8", "fashion:10000:14", "fashion:10000:8",
+        "mnist:10000:14", "mnist:10000:8", "fashion:10000:14", "fashion:10000:8", "mnist:10000:imb10", "fashion:10000:imb10",
     };
 
     public static readonly string[] DefaultMethods = { "kmeans", "jule", "dac" };
@@ -53,13 +54,25 @@ internal static class QualitySuite
         return 0;
     }
 
-    /// <summary>The child options for dataset source:count[:side].</summary>
+    /// <summary>The child options for dataset source:count[:side][:imbR].</summary>
     internal static BenchmarkOptions ForDataset(BenchmarkOptions options, string dataset)
     {
         var parts = dataset.Split(':');
-        if (parts.Length is < 2 or > 3 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int count)
-            || (parts.Length == 3 && !int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out _)))
-            throw new ArgumentException($"Dataset '{dataset}' is not source:count[:side] (for example fashion:10000:14).");
+        int? side = null;
+        double? ratio = null;
+        bool valid = parts.Length is >= 2 and <= 4 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int count);
+        foreach (string part in parts.Skip(2))
+        {
+            if (part.StartsWith("imb", StringComparison.Ordinal) && ratio is null
+                && double.TryParse(part[3..], NumberStyles.Float, CultureInfo.InvariantCulture, out double r) && r >= 1)
+                ratio = r;
+            else if (side is null && ratio is null && int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int s))
+                side = s;
+            else
+                valid = false;
+        }
+        if (!valid)
+            throw new ArgumentException($"Dataset '{dataset}' is not source:count[:side][:imbR] (for example fashion:10000:14 or mnist:10000:imb10).");
         string? folder = parts[0] switch
         {
             "mnist" => null,
@@ -73,8 +86,9 @@ internal static class QualitySuite
         return options with
         {
             DataFolder = folder,
-            Limit = count,
-            Resolution = parts.Length == 3 ? int.Parse(parts[2], CultureInfo.InvariantCulture) : null,
+            Limit = int.Parse(parts[1], CultureInfo.InvariantCulture),
+            Resolution = side,
+            ImbalanceRatio = ratio,
         };
     }
 

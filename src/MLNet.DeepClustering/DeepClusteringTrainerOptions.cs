@@ -21,7 +21,7 @@ public abstract class DeepClusteringTrainerOptions
     public int MaxNumberOfClusters { get; set; } = 20;
 
     /// <summary>Seed of the network initialisation, shuffling and augmentation. Null takes one from the MLContext's seed.
-    /// The same seed on the CPU gives the same clusters.
+    /// The same seed and thread count on the same kind of CPU give the same clusters.
     /// <value>The default value is null.</value></summary>
     public int? Seed { get; set; }
 

@@ -45,7 +45,7 @@ public sealed partial class DacTrainer
         /// output unit take two similar classes (on clothing: sandals with sneakers) while another class spreads over
         /// two units. It assumes classes of similar size. On classes of very different sizes DAC's clusters came out
         /// nearly equal with or without it (0 still did better there on clothing), while JULE found the classes: use
-        /// JULE for such data (README, Status, "Groups of different sizes"). Larger weights even the clusters out
+        /// JULE for such data, or OverclusteringFactor 3 (README, Status, "Groups of different sizes"). Larger weights even the clusters out
         /// harder: on sharp digits 1 cost NMI where 0.5 did not, and on blurred, low-resolution digits 0.5 cost some
         /// too, which ClusterBalanceRampFraction avoids (README, Status).
         /// Not used while choosing k (NumberOfClusters = 0), where the units in use decide k. Not in the paper, which has
@@ -64,8 +64,9 @@ public sealed partial class DacTrainer
 
         /// <summary>Train with NumberOfClusters x this many output units, then merge the units into NumberOfClusters clusters
         /// by how often augmented copies of an image move between them (the grouping that NumberOfClusters = 0 uses to
-        /// choose k). With more units than classes, DAC can split a class where it would otherwise merge two. Not in the
-        /// paper; 1 gives the paper's network.
+        /// choose k). With more units than classes, DAC can split a class where it would otherwise merge two, and a large
+        /// class can take several units: on classes of very different sizes, 3 let DAC's clusters follow the classes'
+        /// sizes (README, Status, "Groups of different sizes"). Not in the paper; 1 gives the paper's network.
         /// <value>The default value is 1.</value></summary>
         public int OverclusteringFactor { get; set; } = 1;
 

@@ -66,7 +66,8 @@ public sealed partial class DacTrainer
         /// by how often augmented copies of an image move between them (the grouping that NumberOfClusters = 0 uses to
         /// choose k). With more units than classes, DAC can split a class where it would otherwise merge two, and a large
         /// class can take several units: on classes of very different sizes, 3 let DAC's clusters follow the classes'
-        /// sizes (README, Status, "Groups of different sizes"). Not in the paper; 1 gives the paper's network.
+        /// sizes, while on balanced clothing it merged similar classes and lost ACC (README, Status, "Groups of different
+        /// sizes"). Not in the paper; 1 gives the paper's network.
         /// <value>The default value is 1.</value></summary>
         public int OverclusteringFactor { get; set; } = 1;
 

@@ -13,13 +13,13 @@ internal static class Imbalance
     {
         if (ratio < 1)
             throw new ArgumentOutOfRangeException(nameof(ratio), ratio, "The imbalance ratio must be at least 1.");
-        var classes = digits.Select(d => d.Label).Distinct().Order().ToArray();
+        var available = digits.CountBy(d => d.Label).ToDictionary();
+        var classes = available.Keys.Order().ToArray();
         var keep = new Dictionary<uint, int>();
         for (int c = 0; c < classes.Length; c++)
         {
             double share = classes.Length == 1 ? 1 : Math.Pow(ratio, -(double)c / (classes.Length - 1));
-            int available = digits.Count(d => d.Label == classes[c]);
-            keep[classes[c]] = Math.Max(1, (int)Math.Round(share * available));
+            keep[classes[c]] = Math.Max(1, (int)Math.Round(share * available[classes[c]]));
         }
         var taken = classes.ToDictionary(c => c, _ => 0);
         var result = new List<Digit>();

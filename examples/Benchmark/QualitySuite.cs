@@ -58,9 +58,11 @@ internal static class QualitySuite
     internal static BenchmarkOptions ForDataset(BenchmarkOptions options, string dataset)
     {
         var parts = dataset.Split(':');
+        var malformed = new ArgumentException($"Dataset '{dataset}' is not source:count[:side][:imbR] (for example fashion:10000:14 or mnist:10000:imb10).");
+        if (parts.Length is < 2 or > 4 || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int count))
+            throw malformed;
         int? side = null;
         double? ratio = null;
-        bool valid = parts.Length is >= 2 and <= 4 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int count);
         foreach (string part in parts.Skip(2))
         {
             if (part.StartsWith("imb", StringComparison.Ordinal) && ratio is null
@@ -69,10 +71,8 @@ internal static class QualitySuite
             else if (side is null && ratio is null && int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int s))
                 side = s;
             else
-                valid = false;
+                throw malformed;
         }
-        if (!valid)
-            throw new ArgumentException($"Dataset '{dataset}' is not source:count[:side][:imbR] (for example fashion:10000:14 or mnist:10000:imb10).");
         string? folder = parts[0] switch
         {
             "mnist" => null,
@@ -86,7 +86,7 @@ internal static class QualitySuite
         return options with
         {
             DataFolder = folder,
-            Limit = int.Parse(parts[1], CultureInfo.InvariantCulture),
+            Limit = count,
             Resolution = side,
             ImbalanceRatio = ratio,
         };

@@ -45,11 +45,11 @@ public sealed partial class DacTrainer
         /// output unit take two similar classes (on clothing: sandals with sneakers) while another class spreads over
         /// two units. It assumes classes of similar size. On classes of very different sizes DAC's clusters came out
         /// nearly equal with or without it (0 still did better there on clothing), while JULE found the classes: use
-        /// JULE for such data, or OverclusteringFactor 3 (README, Status, "Groups of different sizes"). Larger weights even the clusters out
-        /// harder: on sharp digits 1 cost NMI where 0.5 did not, and on blurred, low-resolution digits 0.5 cost some
-        /// too, which ClusterBalanceRampFraction avoids (README, Status).
-        /// Not used while choosing k (NumberOfClusters = 0), where the units in use decide k. Not in the paper, which has
-        /// no guard against empty or merged clusters; 0 gives the paper's loss.
+        /// JULE for such data, or OverclusteringFactor 3 (README, Status, "Groups of different sizes"). Larger weights
+        /// even the clusters out harder: on sharp digits 1 cost NMI where 0.5 did not, and on blurred, low-resolution
+        /// digits 0.5 cost some too, which ClusterBalanceRampFraction avoids (README, Status). Not used while choosing
+        /// k (NumberOfClusters = 0), where the units in use decide k. Not in the paper, which has no guard against
+        /// empty or merged clusters; 0 gives the paper's loss.
         /// <value>The default value is 0.5.</value></summary>
         public float ClusterBalanceWeight { get; set; } = Dac.DacDefaults.ClusterBalanceWeight;
 
@@ -72,10 +72,11 @@ public sealed partial class DacTrainer
         public int OverclusteringFactor { get; set; } = 1;
 
         /// <summary>The fewest output units DAC trains for a given NumberOfClusters: with fewer clusters than this, it
-        /// trains this many units and merges them into NumberOfClusters clusters as OverclusteringFactor does. With two or
-        /// three units the label features of all images start close together, every pair can be selected as similar and the
-        /// network then puts nearly everything in one cluster (generated sets of 2 and 3 shapes, seeds 1 to 6: collapsed
-        /// in 4 of 12 fits, ACC 0.45 to 0.65; 10 units scored 0.953 to 1.0). Not in the paper, whose data sets have at least 10 classes; set it to 1 for the paper's network.
+        /// trains this many units and merges them into NumberOfClusters clusters as OverclusteringFactor does. With two
+        /// or three units the label features of all images start close together, every pair can be selected as similar
+        /// and the network then puts nearly everything in one cluster (generated sets of 2 and 3 shapes, seeds 1 to 6:
+        /// collapsed in 4 of 12 fits, ACC 0.45 to 0.65; 10 units scored 0.953 to 1.0). Not in the paper, whose data
+        /// sets have at least 10 classes; set it to 1 for the paper's network.
         /// <value>The default value is 10.</value></summary>
         public int MinimumOutputUnits { get; set; } = Dac.DacDefaults.MinimumOutputUnits;
 

@@ -13,11 +13,15 @@ public sealed partial class JuleTrainer
         /// <value>The default value is 1.</value></summary>
         public double SigmaScale { get; set; } = Jule.JuleDefaults.SigmaScale;
 
-        /// <summary>Kc: neighbour clusters in the merge criterion, and negatives per anchor in the triplet loss.
+        /// <summary>Kc: neighbour clusters in the merge criterion's local-structure term (see Lambda), and negatives per
+        /// anchor in the triplet loss.
         /// <value>The default value is 5.</value></summary>
         public int NeighborClusterCount { get; set; } = Jule.JuleDefaults.NeighborClusterCount;
 
-        /// <summary>lambda: weight of the local-structure term (7b) of the merge criterion.
+        /// <summary>lambda: weight of the local-structure term (7b) of the merge criterion. As in the reference code, the
+        /// term applies only while more than 100 clusters remain; later merges take the most affine pair. On a few
+        /// thousand images or fewer the agglomerations start from a few hundred clusters or fewer, so lambda changes few
+        /// merges or none.
         /// <value>The default value is 1.</value></summary>
         public double Lambda { get; set; } = Jule.JuleDefaults.Lambda;
 

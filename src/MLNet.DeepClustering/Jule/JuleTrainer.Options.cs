@@ -19,9 +19,9 @@ public sealed partial class JuleTrainer
         public int NeighborClusterCount { get; set; } = Jule.JuleDefaults.NeighborClusterCount;
 
         /// <summary>lambda: weight of the local-structure term (7b) of the merge criterion. As in the reference code, the
-        /// term applies only while more than 100 clusters remain; later merges take the most affine pair. So it matters
-        /// less the fewer the images: on 1,000 Fashion-MNIST images (128 initial clusters) lambda 0.5 and 2 gave the
-        /// default's clusters to the image.
+        /// term applies only while more than <see cref="Jule.GdlAgglomeration.LocalCriterionMinClusters"/> clusters remain;
+        /// later merges take the most affine pair. So lambda acts only on the merges down to that many clusters: on small
+        /// data sets, whose agglomerations start from few clusters, on few merges or none.
         /// <value>The default value is 1.</value></summary>
         public double Lambda { get; set; } = Jule.JuleDefaults.Lambda;
 

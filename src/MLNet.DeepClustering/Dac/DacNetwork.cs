@@ -10,7 +10,8 @@ namespace MLNet.DeepClustering.Dac;
 /// BN, doubling the width each stage until the feature map is at most 4 pixels on its short side; then a 1x1
 /// projection to k channels, BN, ReLU, global average pooling, BN, and two [dense k, BN, ReLU] layers initialised to
 /// the identity. The output is the "label feature": softmax, then L2 normalisation, so the dot product of two outputs
-/// is their cosine similarity.
+/// is their cosine similarity. On the CPU the feature maps after the first convolution are channels-last
+/// (<see cref="ChannelsLastLayout"/>), which the convolutions run fastest in.
 /// </summary>
 /// <remarks>
 /// Convolutions are unpadded as in the reference while the map stays large enough (28 -&gt; 22 -&gt; 11 -&gt; 5 -&gt; 2
@@ -45,6 +46,8 @@ internal sealed class DacNetwork : nn.Module<Tensor, Tensor>
                 using (no_grad())
                     conv.weight!.normal_(0, Math.Sqrt(2.0 / (width * 9)));   // He initialisation (fan out), as the reference
                 layers.Add(($"s{stage}conv{i}", conv));
+                if (stage == 0 && i == 0)
+                    layers.Add(("layout", new ChannelsLastLayout()));
                 layers.Add(($"s{stage}bn{i}", new BatchNormalization(width)));
                 layers.Add(($"s{stage}relu{i}", nn.ReLU()));
                 channels = width;

@@ -11,7 +11,7 @@ namespace MLNet.DeepClustering.Dac;
 /// projection to k channels, BN, ReLU, global average pooling, BN, and two [dense k, BN, ReLU] layers initialised to
 /// the identity. The output is the "label feature": softmax, then L2 normalisation, so the dot product of two outputs
 /// is their cosine similarity. On the CPU the feature maps after the first convolution are channels-last
-/// (<see cref="ChannelsLastLayout"/>), which the convolutions run fastest in.
+/// (<see cref="ChannelsLastLayout"/>), which libtorch's CPU convolutions run faster on.
 /// </summary>
 /// <remarks>
 /// Convolutions are unpadded as in the reference while the map stays large enough (28 -&gt; 22 -&gt; 11 -&gt; 5 -&gt; 2

@@ -46,8 +46,8 @@ public sealed partial class DacTrainer
         /// two units. It assumes classes of similar size. On classes of very different sizes DAC's clusters came out
         /// nearly equal with or without it (0 still did better there on clothing), while JULE found the classes: use
         /// JULE for such data, or OverclusteringFactor 3 (README, Status, "Groups of different sizes"). Larger weights
-        /// even the clusters out harder: on sharp digits 1 cost NMI where 0.5 did not, and on blurred, low-resolution
-        /// digits 0.5 cost some too, which ClusterBalanceRampFraction avoids (README, Status). Not used while choosing
+        /// even the clusters out harder: on sharp digits 1 cost NMI where 0.5 did not; on blurred, low-resolution digits
+        /// 0.5 did better than 0 (README, Status). Not used while choosing
         /// k (NumberOfClusters = 0), where the units in use decide k. Not in the paper, which has no guard against
         /// empty or merged clusters; 0 gives the paper's loss.
         /// <value>The default value is 0.5.</value></summary>
@@ -56,9 +56,9 @@ public sealed partial class DacTrainer
         /// <summary>Share of MaxEpochs over which the balance term's weight rises linearly from 0 (first epoch) to
         /// ClusterBalanceWeight, which it keeps from then on: the clusters first form from the pairwise loss alone, as in
         /// the paper, and the term then evens out their use. At full weight from the first epoch the term can make DAC
-        /// split two similar classes by style into two mixed clusters (seen on blurred, low-resolution digits), which a
-        /// ramp over half the epochs avoided; but on sharp digits the ramp lost the term's gain (README, Status). In
-        /// [0, 1]; 0 applies the full weight from the first epoch. Not in the paper.
+        /// split two similar classes by style into two mixed clusters before the classes have formed; on sharp digits
+        /// the ramp lost the term's gain (RESULTS.md). In [0, 1]; 0 applies the full weight from the first epoch. Not in
+        /// the paper.
         /// <value>The default value is 0.</value></summary>
         public float ClusterBalanceRampFraction { get; set; } = Dac.DacDefaults.ClusterBalanceRampFraction;
 

@@ -45,10 +45,9 @@ public sealed partial class DacTrainer
         /// output unit take two similar classes (on clothing: sandals with sneakers) while another class spreads over
         /// two units. It assumes classes of similar size. On classes of very different sizes DAC's clusters came out
         /// nearly equal with or without it (0 still did better there on clothing), while JULE found the classes: use
-        /// JULE for such data (README, Status, "Groups of very different sizes"). Larger weights
-        /// even the clusters out harder: on sharp digits 1 cost NMI where 0.5 did not; on blurred, low-resolution digits
-        /// 0.5 did better than 0 (README, Status). Not used while choosing
-        /// k (NumberOfClusters = 0), where the units in use decide k. Not in the paper, which has no guard against
+        /// JULE for such data (README, Status, "Groups of very different sizes"). Larger weights even the clusters out
+        /// harder: on sharp digits 1 cost NMI where 0.5 did not; on blurred, low-resolution digits 0.5 did better than 0
+        /// (README, Status). Not used while choosing k (NumberOfClusters = 0), where the units in use decide k. Not in the paper, which has no guard against
         /// empty or merged clusters; 0 gives the paper's loss.
         /// <value>The default value is 0.5.</value></summary>
         public float ClusterBalanceWeight { get; set; } = Dac.DacDefaults.ClusterBalanceWeight;
@@ -66,8 +65,8 @@ public sealed partial class DacTrainer
         /// by how often augmented copies of an image move between them (the grouping that NumberOfClusters = 0 uses to
         /// choose k). With more units than classes, DAC can split a class where it would otherwise merge two, and a large
         /// class can take several units: on digit classes of very different sizes, 3 let DAC's clusters follow the
-        /// classes' sizes, while on clothing, balanced or not, it merged similar classes and lost ACC (README, Status,
-        /// "Groups of very different sizes"). Not in the paper; 1 gives the paper's network.
+        /// classes' sizes, while on clothing, balanced or not, it lost ACC and grew one cluster of about two classes'
+        /// size (README, Status, "Groups of very different sizes"). Not in the paper; 1 gives the paper's network.
         /// <value>The default value is 1.</value></summary>
         public int OverclusteringFactor { get; set; } = 1;
 

@@ -47,8 +47,8 @@ public sealed partial class DacTrainer
         /// nearly equal with or without it (0 still did better there on clothing), while JULE found the classes: use
         /// JULE for such data (README, Status, "Groups of very different sizes"). Larger weights even the clusters out
         /// harder: on sharp digits 1 cost NMI where 0.5 did not; on blurred, low-resolution digits 0.5 did better than 0
-        /// (README, Status). Not used while choosing k (NumberOfClusters = 0), where the units in use decide k. Not in the paper, which has no guard against
-        /// empty or merged clusters; 0 gives the paper's loss.
+        /// (README, Status). Not used while choosing k (NumberOfClusters = 0), where the units in use decide k. Not in the
+        /// paper, which has no guard against empty or merged clusters; 0 gives the paper's loss.
         /// <value>The default value is 0.5.</value></summary>
         public float ClusterBalanceWeight { get; set; } = Dac.DacDefaults.ClusterBalanceWeight;
 

@@ -23,8 +23,7 @@ namespace MLNet.DeepClustering;
 /// With <c>NeighborPartners</c> (not in the paper), the copy trained with an image is a copy of the image itself or of
 /// one of its nearest neighbours in pixel space, counted as a similar pair.
 /// lambda grows by LambdaStep per 128,000 training images, and with LateLambdaStep (not in the paper) by that much more
-/// per epoch in the second half of MaxEpochs; training stops when u(lambda) &lt;= l(lambda) or after MaxEpochs.
-/// Batch normalisation statistics are then re-estimated on the training images. ClusterBalanceWeight (0.5 by
+/// per epoch in the second half of MaxEpochs; training stops when u(lambda) &lt;= l(lambda) or after MaxEpochs. Batch normalisation statistics are then re-estimated on the training images. ClusterBalanceWeight (0.5 by
 /// default) adds a penalty on uneven cluster use within a batch (not in the paper; 0 turns it off; not used while
 /// choosing k); with ClusterBalanceRampFraction its weight rises from 0 over that share of MaxEpochs. Then
 /// SelfLabelingEpochs (10 by default; not in the paper) of self-labelling train the network and the cluster prototypes

@@ -9,7 +9,6 @@ internal static class DacDefaults
     public const float UpperThreshold = 0.95f;
     public const float LowerThreshold = 0.455f;
     public const float LambdaStep = 0.0099f;
-    public const float LateLambdaStep = 0f;
     public const int NetworkWidth = 32;   // half the reference's 64: about a third of the time per image
     public const bool Augment = true;
     public const float ClusterBalanceWeight = 0.5f;

@@ -40,16 +40,6 @@ public sealed partial class DacTrainer
         /// <value>The default value is 0.0099.</value></summary>
         public float LambdaStep { get; set; } = Dac.DacDefaults.LambdaStep;
 
-        /// <summary>Further increase of lambda per epoch in the second half of MaxEpochs: after epoch MaxEpochs / 2, each
-        /// finished epoch adds this much to lambda on top of LambdaStep's course, whatever the number of images. On a few
-        /// thousand images LambdaStep alone barely moves the thresholds (u 0.95 to 0.92 over 40 epochs on 10,000 images),
-        /// so the network learns only from the pairs it is surest of; loosening them late, once the clusters have
-        /// formed, lets the last epochs learn from harder pairs. 0.00464 (LambdaStep's rate over a pass of 60,000
-        /// images) brings u to about 0.83 and l to about 0.47 in the 40th epoch on 10,000 images. Not in the paper; 0
-        /// gives the paper's schedule.
-        /// <value>The default value is 0.</value></summary>
-        public float LateLambdaStep { get; set; } = Dac.DacDefaults.LateLambdaStep;
-
         /// <summary>Weight of a penalty on uneven cluster use within each mini-batch: log k minus the entropy of the
         /// batch's mean cluster distribution (as SCAN, PICA and IIC add to their losses). Without it DAC can let one
         /// output unit take two similar classes (on clothing: sandals with sneakers) while another class spreads over

@@ -22,8 +22,8 @@ namespace MLNet.DeepClustering;
 /// together with randomly rotated, zoomed and shifted copies of its images, pairs being selected on the clean images.
 /// With <c>NeighborPartners</c> (not in the paper), the copy trained with an image is a copy of the image itself or of
 /// one of its nearest neighbours in pixel space, counted as a similar pair.
-/// lambda grows by LambdaStep per 128,000 training images, and with LateLambdaStep (not in the paper) by that much more
-/// per epoch in the second half of MaxEpochs; training stops when u(lambda) &lt;= l(lambda) or after MaxEpochs. Batch normalisation statistics are then re-estimated on the training images. ClusterBalanceWeight (0.5 by
+/// lambda grows by LambdaStep per 128,000 training images; training stops when u(lambda) &lt;= l(lambda) or after
+/// MaxEpochs. Batch normalisation statistics are then re-estimated on the training images. ClusterBalanceWeight (0.5 by
 /// default) adds a penalty on uneven cluster use within a batch (not in the paper; 0 turns it off; not used while
 /// choosing k); with ClusterBalanceRampFraction its weight rises from 0 over that share of MaxEpochs. Then
 /// SelfLabelingEpochs (10 by default; not in the paper) of self-labelling train the network and the cluster prototypes
@@ -53,8 +53,6 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         Require(options.OverclusteringFactor >= 1, options.OverclusteringFactor, "OverclusteringFactor must be at least 1.");
         Require(options.MinimumOutputUnits >= 1, options.MinimumOutputUnits, "MinimumOutputUnits must be at least 1.");
         Require(options.LambdaStep > 0 && float.IsFinite(options.LambdaStep), options.LambdaStep, "LambdaStep must be positive.");
-        Require(options.LateLambdaStep >= 0 && float.IsFinite(options.LateLambdaStep), options.LateLambdaStep,
-            "LateLambdaStep must be zero or positive.");
         Require(NetworkSpec.IsReliableWidth(options.NetworkWidth), options.NetworkWidth,
             $"NetworkWidth must be a positive multiple of {NetworkSpec.ChannelMultiple}: libtorch's CPU convolutions with other " +
             "channel counts give different results from run to run with the same seed, and sometimes NaN.");
@@ -81,8 +79,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
             step => Math.Max(FinalLearningRateFraction, 1 - step / totalSteps));
         // The balance term evens out the use of all units; while choosing k, the units in use are what decides k.
         bool balance = UsedUnlessChoosingK(ch, _options.ClusterBalanceWeight > 0, nameof(Options.ClusterBalanceWeight));
-        var schedule = new DacThresholdSchedule(_options.UpperThreshold, _options.LowerThreshold, _options.LambdaStep,
-            _options.LateLambdaStep, _options.MaxEpochs / 2);
+        var schedule = new DacThresholdSchedule(_options.UpperThreshold, _options.LowerThreshold, _options.LambdaStep);
         session.EstimatedTotalEpochs = _options.MaxEpochs;
         var clock = Stopwatch.StartNew();
         using var pairCounts = zeros(2, dtype: ScalarType.Float64, device: session.Device);
@@ -90,7 +87,7 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         double lastDissimilar = double.NaN;
         for (int epoch = 1; epoch <= _options.MaxEpochs; epoch++)
         {
-            float lambda = schedule.Lambda(session.ImagesTrained, epoch - 1), upper = schedule.Upper(lambda), lower = schedule.Lower(lambda);
+            float lambda = schedule.Lambda(session.ImagesTrained), upper = schedule.Upper(lambda), lower = schedule.Lower(lambda);
             if (schedule.IsDone(lambda))
             {
                 ch.Info($"DAC: u(lambda) <= l(lambda) at lambda {lambda:F3}; training done.");

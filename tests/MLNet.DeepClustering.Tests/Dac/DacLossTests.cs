@@ -79,21 +79,6 @@ public sealed class DacLossTests
     }
 
     [TestMethod]
-    public void LateStepAddsToLambdaForEachEpochAfterTheStartEpochs()
-    {
-        // 10,000 images, 40 epochs, late step from epoch 21: the reference's lambda alone through epoch 21, then 0.00464
-        // more per finished epoch, so that epoch 40 trains with u 0.832 and l 0.467.
-        var schedule = new DacThresholdSchedule(0.95f, 0.455f, 0.0099f, 0.00464f, 20);
-        float reference = 0.0099f * 390_000 / DacThresholdSchedule.ImagesPerStep;
-        Assert.AreEqual(reference, schedule.Lambda(390_000, 20), 1e-7f);
-        Assert.AreEqual(reference + 0.00464f, schedule.Lambda(390_000, 21), 1e-6f);
-        Assert.AreEqual(0.832f, schedule.Upper(schedule.Lambda(390_000, 39)), 5e-4f);
-        Assert.AreEqual(0.467f, schedule.Lower(schedule.Lambda(390_000, 39)), 5e-4f);
-        Assert.AreEqual(new DacThresholdSchedule(0.95f, 0.455f, 0.0099f).Lambda(390_000), schedule.Lambda(390_000, 0),
-            "no late step before the start epochs");
-    }
-
-    [TestMethod]
     public void DacNetworkFitsSmallAndLargeImagesAndOutputsUnitLabelFeatures()
     {
         foreach (var shape in new[] { new ImageShape(1, 8, 8), new ImageShape(1, 28, 28), new ImageShape(3, 32, 48) })

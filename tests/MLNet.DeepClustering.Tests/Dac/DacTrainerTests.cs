@@ -152,36 +152,6 @@ public sealed class DacTrainerTests
     }
 
     [TestMethod]
-    public void LateLambdaStepLoosensTheThresholdsInTheSecondHalfOfMaxEpochs()
-    {
-        // MaxEpochs 10, late step 0.3: the thresholds stay at their start through epoch 6, epoch 7 trains with
-        // lambda 0.3 (u 0.650, l 0.485), and before epoch 8 u = 0.35 <= l = 0.515 ends training after 7 epochs.
-        var mlContext = new MLContext(seed: 1);
-        var messages = LogMessages.Capture(mlContext);
-        var options = SampleDigits.FastDac(epochs: 10);
-        options.LambdaStep = 1e-6f;
-        options.LateLambdaStep = 0.3f;
-        using var model = mlContext.Clustering.Trainers.Dac(options).Fit(SampleDigits.Load(mlContext, 60));
-        Assert.AreEqual(7, model.TrainingStatistics!.Epochs);
-        StringAssert.Contains(messages.Single(m => m.StartsWith("DAC epoch 6:", StringComparison.Ordinal)), "lambda 0.0000, u 0.950, l 0.455");
-        StringAssert.Contains(messages.Single(m => m.StartsWith("DAC epoch 7:", StringComparison.Ordinal)), "lambda 0.3000, u 0.650, l 0.485");
-        Assert.ContainsSingle(messages.Where(m => m.StartsWith("DAC: u(lambda) <= l(lambda) at lambda 0.600", StringComparison.Ordinal)));
-    }
-
-    [TestMethod]
-    public void NegativeOrNonFiniteLateLambdaStepIsRejected()
-    {
-        var mlContext = new MLContext(seed: 1);
-        foreach (float step in new[] { -0.01f, float.NaN, float.PositiveInfinity })
-        {
-            var options = SampleDigits.FastDac();
-            options.LateLambdaStep = step;
-            var error = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => mlContext.Clustering.Trainers.Dac(options));
-            StringAssert.Contains(error.Message, "LateLambdaStep");
-        }
-    }
-
-    [TestMethod]
     public void PredictionEnginesOnSeveralThreadsAgreeWithTransform()
     {
         var mlContext = new MLContext(seed: 1);

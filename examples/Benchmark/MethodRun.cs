@@ -79,7 +79,9 @@ internal static class MethodRun
 
         var scored = mlContext.Data.Cache(model.Transform(data));
         var quality = mlContext.Clustering.EvaluateQuality(scored, labelColumnName: nameof(Digit.Label));
-        var sizes = scored.GetColumn<uint>("PredictedLabel").GroupBy(c => c).OrderBy(g => g.Key).Select(g => g.Count());
+        var predicted = scored.GetColumn<uint>("PredictedLabel").ToArray();
+        var sizes = predicted.GroupBy(c => c).OrderBy(g => g.Key).Select(g => g.Count());
+        PrintContingency(predicted, digits.Select(d => d.Label).ToArray());
         (model as IDisposable)?.Dispose();
 
         var process = Process.GetCurrentProcess();
@@ -112,6 +114,24 @@ internal static class MethodRun
             Console.WriteLine($"option {property.Name} = {property.GetValue(trainerOptions)}");
         }
         return trainerOptions;
+    }
+
+    /// <summary>Prints the images of each cluster by true class (one row per cluster, largest class marked), which shows
+    /// the merges and splits behind an accuracy figure.</summary>
+    private static void PrintContingency(uint[] clusters, uint[] labels)
+    {
+        var classes = labels.Distinct().OrderBy(c => c).ToArray();
+        var columnOf = classes.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => t.i);
+        foreach (var cluster in clusters.Distinct().OrderBy(c => c))
+        {
+            var row = new int[classes.Length];
+            for (int i = 0; i < clusters.Length; i++)
+                if (clusters[i] == cluster)
+                    row[columnOf[labels[i]]]++;
+            int top = Array.IndexOf(row, row.Max());
+            Console.WriteLine($"cluster {cluster,2}: " + string.Join(" ", row.Select((count, c) => (c == top ? "*" : " ") + count.ToString().PadLeft(5))));
+        }
+        Console.WriteLine("classes    : " + string.Join(" ", classes.Select(c => " " + c.ToString().PadLeft(5))));
     }
 
     /// <summary>Reads PredictedLabel, Score and (when present) Embedding of every row through one cursor.</summary>

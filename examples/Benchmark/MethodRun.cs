@@ -79,9 +79,9 @@ internal static class MethodRun
 
         var scored = mlContext.Data.Cache(model.Transform(data));
         var quality = mlContext.Clustering.EvaluateQuality(scored, labelColumnName: nameof(Digit.Label));
-        var predicted = scored.GetColumn<uint>("PredictedLabel").ToArray();
-        var sizes = predicted.GroupBy(c => c).OrderBy(g => g.Key).Select(g => g.Count());
-        PrintContingency(predicted, digits.Select(d => d.Label).ToArray());
+        var table = ClustersByClass(scored.GetColumn<uint>("PredictedLabel"), digits.Select(d => d.Label));
+        PrintClustersByClass(table);
+        var sizes = table.Rows.Select(row => row.Sum());
         (model as IDisposable)?.Dispose();
 
         var process = Process.GetCurrentProcess();
@@ -116,22 +116,30 @@ internal static class MethodRun
         return trainerOptions;
     }
 
-    /// <summary>Prints the images of each cluster by true class (one row per cluster, largest class marked), which shows
-    /// the merges and splits behind an accuracy figure.</summary>
-    private static void PrintContingency(uint[] clusters, uint[] labels)
+    /// <summary>The images of each cluster by true class: one row per cluster in the order of the cluster keys, one
+    /// column per class in the order of the class labels, built in one pass over the rows.</summary>
+    private static (uint[] Clusters, uint[] Classes, int[][] Rows) ClustersByClass(IEnumerable<uint> clusters, IEnumerable<uint> labels)
     {
-        var classes = labels.Distinct().OrderBy(c => c).ToArray();
-        var columnOf = classes.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => t.i);
-        foreach (var cluster in clusters.Distinct().OrderBy(c => c))
+        var pairs = clusters.Zip(labels).ToArray();
+        var clusterKeys = pairs.Select(p => p.First).Distinct().Order().ToArray();
+        var classKeys = pairs.Select(p => p.Second).Distinct().Order().ToArray();
+        var rows = clusterKeys.Select(_ => new int[classKeys.Length]).ToArray();
+        foreach (var (cluster, label) in pairs)
+            rows[Array.BinarySearch(clusterKeys, cluster)][Array.BinarySearch(classKeys, label)]++;
+        return (clusterKeys, classKeys, rows);
+    }
+
+    /// <summary>Prints <see cref="ClustersByClass"/> with each cluster's largest class marked, which shows the merges and
+    /// splits behind an accuracy figure.</summary>
+    private static void PrintClustersByClass((uint[] Clusters, uint[] Classes, int[][] Rows) table)
+    {
+        for (int r = 0; r < table.Rows.Length; r++)
         {
-            var row = new int[classes.Length];
-            for (int i = 0; i < clusters.Length; i++)
-                if (clusters[i] == cluster)
-                    row[columnOf[labels[i]]]++;
+            var row = table.Rows[r];
             int top = Array.IndexOf(row, row.Max());
-            Console.WriteLine($"cluster {cluster,2}: " + string.Join(" ", row.Select((count, c) => (c == top ? "*" : " ") + count.ToString().PadLeft(5))));
+            Console.WriteLine($"cluster {table.Clusters[r],2}: " + string.Join(" ", row.Select((count, c) => (c == top ? "*" : " ") + count.ToString().PadLeft(5))));
         }
-        Console.WriteLine("classes    : " + string.Join(" ", classes.Select(c => " " + c.ToString().PadLeft(5))));
+        Console.WriteLine("classes    : " + string.Join(" ", table.Classes.Select(c => " " + c.ToString().PadLeft(5))));
     }
 
     /// <summary>Reads PredictedLabel, Score and (when present) Embedding of every row through one cursor.</summary>

@@ -82,7 +82,9 @@ public sealed partial class DacTrainer
         /// <summary>Channels of the first convolution stage (a multiple of 16, see the remarks on determinism); each later stage
         /// doubles it. The reference network has 64. 32 costs about a third of the time per image on the CPU and, trained
         /// for the default MaxEpochs, clusters about as well as 64 trained for half as many (README, Status). On the CPU,
-        /// libtorch's convolutions at 48 channels are slower than at 64.
+        /// libtorch's convolutions at 48 channels are slower than at 64. 16 trains about 2.5 times as fast as 32 but
+        /// mixed digits at two seeds of three on MNIST and clustered 1,000 images worse
+        /// (examples/Benchmark/RESULTS.md, "DAC options").
         /// <value>The default value is 32.</value></summary>
         public int NetworkWidth { get; set; } = Dac.DacDefaults.NetworkWidth;
 

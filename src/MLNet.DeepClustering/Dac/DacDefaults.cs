@@ -14,6 +14,7 @@ internal static class DacDefaults
     public const float ClusterBalanceWeight = 0.5f;
     public const float ClusterBalanceRampFraction = 0f;
     public const int NeighborPartners = 10;
+    public const bool MutualPartners = true;
     public const int SelfLabelingEpochs = 10;
     public const int MinimumOutputUnits = 10;
 }

@@ -104,5 +104,15 @@ public sealed partial class DacTrainer
         /// those groups (a generated set of 12 shapes gave 11 groups with them, 12 without).
         /// <value>The default value is 10.</value></summary>
         public int NeighborPartners { get; set; } = Dac.DacDefaults.NeighborPartners;
+
+        /// <summary>Draws neighbour partners only from each image's mutual neighbours: the images j among its
+        /// 2 x NeighborPartners nearest in pixel space that also have it among their 2 x NeighborPartners nearest, at
+        /// most NeighborPartners of them, nearest first; an image with no mutual neighbour draws from its NeighborPartners
+        /// nearest. A neighbour relation that holds both ways joins images of the same class more often (on the MNIST
+        /// sample of 10,000 digits 95.9% of the mutual pairs share the digit, against 91.8% of the 10 nearest; on 10,000
+        /// Fashion-MNIST images 86.6% against 77.1%), so fewer partners pull two classes together. Not in the paper;
+        /// false draws from the NeighborPartners nearest. No effect with NeighborPartners = 0.
+        /// <value>The default value is true.</value></summary>
+        public bool MutualPartners { get; set; } = Dac.DacDefaults.MutualPartners;
     }
 }

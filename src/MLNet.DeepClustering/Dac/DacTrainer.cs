@@ -21,7 +21,8 @@ namespace MLNet.DeepClustering;
 /// with RMSprop, the learning rate decaying linearly over MaxEpochs. With <c>Augment</c>, every batch is trained
 /// together with randomly rotated, zoomed and shifted copies of its images, pairs being selected on the clean images.
 /// With <c>NeighborPartners</c> (not in the paper), the copy trained with an image is a copy of the image itself or of
-/// one of its nearest neighbours in pixel space, counted as a similar pair.
+/// one of its nearest neighbours in pixel space, counted as a similar pair; with <c>MutualPartners</c>, of its mutual
+/// neighbours.
 /// lambda grows by LambdaStep per 128,000 training images; training stops when u(lambda) &lt;= l(lambda) or after
 /// MaxEpochs. Batch normalisation statistics are then re-estimated on the training images. ClusterBalanceWeight (0.5 by
 /// default) adds a penalty on uneven cluster use within a batch (not in the paper; 0 turns it off; not used while
@@ -187,9 +188,9 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         return requested && !ChoosesClusterCount;
     }
 
-    /// <summary>The kNN graph of the L2-normalised pixels whose neighbours are the partner candidates, or null when
-    /// NeighborPartners is 0 or k is chosen.</summary>
-    private KnnGraph? PartnerCandidates(TrainingSession session)
+    /// <summary>Each image's partner candidates besides itself (<see cref="PartnerLists"/>), or null when NeighborPartners
+    /// is 0 or k is chosen.</summary>
+    private int[][]? PartnerCandidates(TrainingSession session)
     {
         int neighbors = Math.Min(_options.NeighborPartners, session.Data.Count - 1);
         // Choosing k groups the output units by how often augmented copies of an image change unit; neighbour
@@ -197,19 +198,63 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         if (!UsedUnlessChoosingK(session.Channel, neighbors >= 1, nameof(Options.NeighborPartners)))
             return null;
         var clock = Stopwatch.StartNew();
-        var graph = session.PixelKnnGraph(neighbors);
-        session.Channel.Info($"DAC: {neighbors} pixel-space neighbours per image as partner candidates ({clock.Elapsed.TotalSeconds:F1} s).");
-        return graph;
+        if (!_options.MutualPartners)
+        {
+            var graph = session.PixelKnnGraph(neighbors);
+            session.Channel.Info($"DAC: {neighbors} pixel-space neighbours per image as partner candidates ({clock.Elapsed.TotalSeconds:F1} s).");
+            return PartnerLists(graph, neighbors, mutual: false, out _);
+        }
+        var wide = session.PixelKnnGraph(MutualSearchFactor * neighbors);
+        var lists = PartnerLists(wide, neighbors, mutual: true, out int withoutMutual);
+        session.Channel.Info($"DAC: mutual pixel-space neighbours as partner candidates: among {wide.NeighborCount} neighbours per image, at most " +
+                             $"{neighbors}, {lists.Average(l => l.Length):F1} on average; {withoutMutual} of {lists.Length} images have none and keep " +
+                             $"their {neighbors} nearest ({clock.Elapsed.TotalSeconds:F1} s).");
+        return lists;
     }
 
-    /// <summary>For each image of a batch, itself or one of its neighbours, uniformly.</summary>
-    internal static int[] PickPartners(Random random, KnnGraph graph, int[] indices)
+    /// <summary>With MutualPartners, mutuality is checked among this many times NeighborPartners nearest neighbours.</summary>
+    internal const int MutualSearchFactor = 2;
+
+    /// <summary>
+    /// Each point's partner candidates in <paramref name="graph"/>, nearest first: its <paramref name="count"/> nearest
+    /// neighbours, or with <paramref name="mutual"/> its mutual neighbours (j in i's list and i in j's), at most
+    /// <paramref name="count"/> of them, a point with none keeping its <paramref name="count"/> nearest
+    /// (<paramref name="withoutMutual"/> counts those points).
+    /// </summary>
+    internal static int[][] PartnerLists(KnnGraph graph, int count, bool mutual, out int withoutMutual)
+    {
+        count = Math.Min(count, graph.NeighborCount);
+        withoutMutual = 0;
+        var lists = new int[graph.Count][];
+        var kept = new List<int>(count);
+        for (int i = 0; i < graph.Count; i++)
+        {
+            var neighbors = graph.NeighborsOf(i);
+            kept.Clear();
+            if (mutual)
+                foreach (int j in neighbors)
+                    if (kept.Count < count && graph.NeighborsOf(j).Contains(i))
+                        kept.Add(j);
+            if (kept.Count == 0)
+            {
+                withoutMutual += mutual ? 1 : 0;
+                lists[i] = neighbors[..count].ToArray();
+            }
+            else
+                lists[i] = kept.ToArray();
+        }
+        return lists;
+    }
+
+    /// <summary>For each image of a batch, itself or one of its partner candidates, uniformly.</summary>
+    internal static int[] PickPartners(Random random, int[][] candidates, int[] indices)
     {
         var picks = new int[indices.Length];
         for (int b = 0; b < indices.Length; b++)
         {
-            int choice = random.Next(graph.NeighborCount + 1);
-            picks[b] = choice == graph.NeighborCount ? indices[b] : graph.NeighborsOf(indices[b])[choice];
+            var list = candidates[indices[b]];
+            int choice = random.Next(list.Length + 1);
+            picks[b] = choice == list.Length ? indices[b] : list[choice];
         }
         return picks;
     }

@@ -179,21 +179,30 @@ public sealed class DacTrainerTests
     {
         var mlContext = new MLContext(seed: 1);
         var messages = LogMessages.Capture(mlContext);
-        float[] Run(IDataView data, int partners)
+        float[] Run(IDataView data, int partners, bool mutualPartners = true)
         {
             var options = SampleDigits.FastDac();
             options.NeighborPartners = partners;
+            options.MutualPartners = mutualPartners;
             using var model = mlContext.Clustering.Trainers.Dac(options).Fit(data);
             return model.Transform(data).GetColumn<float[]>(DeepClusteringColumnNames.Embedding).SelectMany(e => e).ToArray();
         }
         var data = SampleDigits.Load(mlContext, 120);
         var without = Run(data, 0);
         Assert.IsFalse(messages.Any(m => m.Contains("pixel-space neighbours", StringComparison.Ordinal)));
-        CollectionAssert.AreNotEqual(without, Run(data, 3), "neighbour partners change what the network is trained on");
+        var mutual = Run(data, 3);
+        CollectionAssert.AreNotEqual(without, mutual, "neighbour partners change what the network is trained on");
+        Assert.IsTrue(messages.Any(m => m.StartsWith("DAC: mutual pixel-space neighbours as partner candidates: among 6 neighbours per image, at most 3,",
+            StringComparison.Ordinal)));
+        var nearest = Run(data, 3, mutualPartners: false);
+        CollectionAssert.AreNotEqual(mutual, nearest, "MutualPartners changes the partners");
         Assert.IsTrue(messages.Any(m => m.StartsWith("DAC: 3 pixel-space neighbours per image", StringComparison.Ordinal)));
         // More partners asked for than there are other images: all of them.
-        Run(SampleDigits.Load(mlContext, 12), 50);
+        Run(SampleDigits.Load(mlContext, 12), 50, mutualPartners: false);
         Assert.IsTrue(messages.Any(m => m.StartsWith("DAC: 11 pixel-space neighbours per image", StringComparison.Ordinal)));
+        Run(SampleDigits.Load(mlContext, 12), 50);
+        Assert.IsTrue(messages.Any(m => m.StartsWith("DAC: mutual pixel-space neighbours as partner candidates: among 11 neighbours per image, at most 11,",
+            StringComparison.Ordinal)));
         var invalid = SampleDigits.FastDac();
         invalid.NeighborPartners = -1;
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => mlContext.Clustering.Trainers.Dac(invalid));
@@ -208,9 +217,10 @@ public sealed class DacTrainerTests
         var random = new Random(7);
         var indices = Enumerable.Range(0, 50).ToArray();
         var counts = new int[graph.NeighborCount + 1];
+        var candidates = DacTrainer.PartnerLists(graph, graph.NeighborCount, mutual: false, out _);
         for (int round = 0; round < 200; round++)
         {
-            var picks = DacTrainer.PickPartners(random, graph, indices);
+            var picks = DacTrainer.PickPartners(random, candidates, indices);
             for (int i = 0; i < indices.Length; i++)
             {
                 int slot = picks[i] == i ? graph.NeighborCount : graph.NeighborsOf(i).IndexOf(picks[i]);
@@ -221,6 +231,30 @@ public sealed class DacTrainerTests
         // 10,000 draws over 5 choices: each near 2,000.
         foreach (int count in counts)
             Assert.IsTrue(count is > 1800 and < 2200, $"counts {string.Join(", ", counts)}");
+    }
+
+    [TestMethod]
+    public void MutualPartnersAreNeighboursBothWaysNearestFirstOrTheNearestWhenThereAreNone()
+    {
+        // Points on a line at 0, 1, 2, 10, 11 and 30; two neighbours each.
+        float[] position = { 0, 1, 2, 10, 11, 30 };
+        var graph = MLNet.DeepClustering.Jule.KnnGraph.Build(position, 1, 2);
+        CollectionAssert.AreEqual(new[] { 1, 2 }, graph.NeighborsOf(0).ToArray());
+        CollectionAssert.AreEqual(new[] { 4, 2 }, graph.NeighborsOf(3).ToArray());
+        var lists = DacTrainer.PartnerLists(graph, 2, mutual: true, out int withoutMutual);
+        CollectionAssert.AreEqual(new[] { 1, 2 }, lists[0]);
+        CollectionAssert.AreEqual(new[] { 0, 2 }, lists[1]);
+        CollectionAssert.AreEqual(new[] { 1, 0 }, lists[2]);
+        CollectionAssert.AreEqual(new[] { 4 }, lists[3], "10 has 2 among its neighbours, but 2 has not 10");
+        CollectionAssert.AreEqual(new[] { 3 }, lists[4]);
+        // 30's neighbours 11 and 10 do not have it: it keeps its nearest.
+        CollectionAssert.AreEqual(new[] { 4, 3 }, lists[5]);
+        Assert.AreEqual(1, withoutMutual);
+        // At most `count`, nearest first; without mutual, the nearest.
+        CollectionAssert.AreEqual(new[] { 1 }, DacTrainer.PartnerLists(graph, 1, mutual: true, out _)[0]);
+        var nearest = DacTrainer.PartnerLists(graph, 2, mutual: false, out int none);
+        CollectionAssert.AreEqual(new[] { 4, 2 }, nearest[3]);
+        Assert.AreEqual(0, none);
     }
 
     [TestMethod]

@@ -21,8 +21,8 @@ namespace MLNet.DeepClustering;
 /// with RMSprop, the learning rate decaying linearly over MaxEpochs. With <c>Augment</c>, every batch is trained
 /// together with randomly rotated, zoomed and shifted copies of its images, pairs being selected on the clean images.
 /// With <c>NeighborPartners</c> (not in the paper), the copy trained with an image is a copy of the image itself or of
-/// one of its nearest neighbours in pixel space, counted as a similar pair; with <c>MutualPartners</c>, of its mutual
-/// neighbours.
+/// one of its nearest neighbours in pixel space, counted as a similar pair; with <c>MutualPartners</c>, on training sets
+/// of at least <c>MutualPartnersMinimumImages</c> images, of its mutual neighbours.
 /// lambda grows by LambdaStep per 128,000 training images; training stops when u(lambda) &lt;= l(lambda) or after
 /// MaxEpochs. Batch normalisation statistics are then re-estimated on the training images. ClusterBalanceWeight (0.5 by
 /// default) adds a penalty on uneven cluster use within a batch (not in the paper; 0 turns it off; not used while
@@ -51,6 +51,8 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         Require(options.ClusterBalanceRampFraction is >= 0 and <= 1, options.ClusterBalanceRampFraction,
             "ClusterBalanceRampFraction must be in [0, 1].");
         Require(options.NeighborPartners >= 0, options.NeighborPartners, "NeighborPartners must be zero or positive.");
+        Require(options.MutualPartnersMinimumImages >= 0, options.MutualPartnersMinimumImages,
+            "MutualPartnersMinimumImages must be zero or positive.");
         Require(options.OverclusteringFactor >= 1, options.OverclusteringFactor, "OverclusteringFactor must be at least 1.");
         Require(options.MinimumOutputUnits >= 1, options.MinimumOutputUnits, "MinimumOutputUnits must be at least 1.");
         Require(options.LambdaStep > 0 && float.IsFinite(options.LambdaStep), options.LambdaStep, "LambdaStep must be positive.");
@@ -198,10 +200,13 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
         if (!UsedUnlessChoosingK(session.Channel, neighbors >= 1, nameof(Options.NeighborPartners)))
             return null;
         var clock = Stopwatch.StartNew();
-        if (!_options.MutualPartners)
+        if (!_options.MutualPartners || session.Data.Count < _options.MutualPartnersMinimumImages)
         {
             var graph = session.PixelKnnGraph(neighbors);
-            session.Channel.Info($"DAC: {neighbors} pixel-space neighbours per image as partner candidates ({clock.Elapsed.TotalSeconds:F1} s).");
+            string why = _options.MutualPartners
+                ? $"; MutualPartners is used from MutualPartnersMinimumImages = {_options.MutualPartnersMinimumImages} images"
+                : "";
+            session.Channel.Info($"DAC: {neighbors} pixel-space neighbours per image as partner candidates ({clock.Elapsed.TotalSeconds:F1} s{why}).");
             return PartnerLists(graph, neighbors, mutual: false, out _);
         }
         var wide = session.PixelKnnGraph(MutualSearchFactor * neighbors);

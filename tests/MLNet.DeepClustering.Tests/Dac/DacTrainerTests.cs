@@ -179,11 +179,12 @@ public sealed class DacTrainerTests
     {
         var mlContext = new MLContext(seed: 1);
         var messages = LogMessages.Capture(mlContext);
-        float[] Run(IDataView data, int partners, bool mutualPartners = true)
+        float[] Run(IDataView data, int partners, bool mutualPartners = true, int mutualFrom = 0)
         {
             var options = SampleDigits.FastDac();
             options.NeighborPartners = partners;
             options.MutualPartners = mutualPartners;
+            options.MutualPartnersMinimumImages = mutualFrom;
             using var model = mlContext.Clustering.Trainers.Dac(options).Fit(data);
             return model.Transform(data).GetColumn<float[]>(DeepClusteringColumnNames.Embedding).SelectMany(e => e).ToArray();
         }
@@ -197,6 +198,11 @@ public sealed class DacTrainerTests
         var nearest = Run(data, 3, mutualPartners: false);
         CollectionAssert.AreNotEqual(mutual, nearest, "MutualPartners changes the partners");
         Assert.IsTrue(messages.Any(m => m.StartsWith("DAC: 3 pixel-space neighbours per image", StringComparison.Ordinal)));
+        // A set smaller than MutualPartnersMinimumImages draws from the nearest, as with MutualPartners off.
+        CollectionAssert.AreEqual(nearest, Run(data, 3, mutualFrom: 121), "120 images are fewer than 121");
+        Assert.IsTrue(messages.Any(m => m.StartsWith("DAC: 3 pixel-space neighbours per image", StringComparison.Ordinal) &&
+                                        m.Contains("MutualPartners is used from MutualPartnersMinimumImages = 121 images", StringComparison.Ordinal)));
+        CollectionAssert.AreEqual(mutual, Run(data, 3, mutualFrom: 120), "120 images are enough for 120");
         // More partners asked for than there are other images: all of them.
         Run(SampleDigits.Load(mlContext, 12), 50, mutualPartners: false);
         Assert.IsTrue(messages.Any(m => m.StartsWith("DAC: 11 pixel-space neighbours per image", StringComparison.Ordinal)));
@@ -207,6 +213,10 @@ public sealed class DacTrainerTests
         invalid.NeighborPartners = -1;
         var e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => mlContext.Clustering.Trainers.Dac(invalid));
         StringAssert.Contains(e.Message, "NeighborPartners");
+        var negative = SampleDigits.FastDac();
+        negative.MutualPartnersMinimumImages = -1;
+        e = Assert.ThrowsExactly<ArgumentOutOfRangeException>(() => mlContext.Clustering.Trainers.Dac(negative));
+        StringAssert.Contains(e.Message, "MutualPartnersMinimumImages");
     }
 
     [TestMethod]

@@ -238,11 +238,16 @@ public sealed partial class DacTrainer : DeepClusteringTrainerBase
             kept.Clear();
             if (mutual)
                 foreach (int j in neighbors)
-                    if (kept.Count < count && graph.NeighborsOf(j).Contains(i))
+                {
+                    if (kept.Count == count)
+                        break;
+                    if (graph.NeighborsOf(j).Contains(i))
                         kept.Add(j);
+                }
             if (kept.Count == 0)
             {
-                withoutMutual += mutual ? 1 : 0;
+                if (mutual)
+                    withoutMutual++;
                 lists[i] = neighbors[..count].ToArray();
             }
             else

@@ -57,7 +57,7 @@ public abstract class DeepClusteringTrainerOptions
     /// the kept images being chosen again every epoch. The predicted cluster stays the nearest prototype. 0 gives the
     /// paper's method. If a cluster ends empty, the refinement is undone (logged as a warning). DAC's default turns it
     /// on because it raised DAC's NMI on clothing images; on JULE's clusters it did not help (README, Status).
-    /// <value>The default value is 10 for DAC and 0 for JULE.</value></summary>
+    /// <value>The default value is 5 for DAC and 0 for JULE.</value></summary>
     public int SelfLabelingEpochs { get; set; }
 
     /// <summary>The share of each cluster's images that self-labelling may take as labelled: those with the largest margin

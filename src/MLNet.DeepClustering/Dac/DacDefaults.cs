@@ -16,6 +16,6 @@ internal static class DacDefaults
     public const int NeighborPartners = 10;
     public const bool MutualPartners = true;
     public const int MutualPartnersMinimumImages = 5000;
-    public const int SelfLabelingEpochs = 10;
+    public const int SelfLabelingEpochs = 5;
     public const int MinimumOutputUnits = 10;
 }

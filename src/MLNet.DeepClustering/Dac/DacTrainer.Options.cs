@@ -5,7 +5,7 @@ public sealed partial class DacTrainer
     /// <summary>Options of <see cref="DacTrainer"/> (Deep Adaptive Clustering, Chang et al., ICCV 2017).</summary>
     public sealed class Options : DeepClusteringTrainerOptions
     {
-        /// <summary>Options with DAC's defaults, among them <see cref="DeepClusteringTrainerOptions.SelfLabelingEpochs"/> = 10.</summary>
+        /// <summary>Options with DAC's defaults, among them <see cref="DeepClusteringTrainerOptions.SelfLabelingEpochs"/> = 5.</summary>
         public Options()
         {
             SelfLabelingEpochs = Dac.DacDefaults.SelfLabelingEpochs;

@@ -27,7 +27,7 @@ namespace MLNet.DeepClustering;
 /// MaxEpochs. Batch normalisation statistics are then re-estimated on the training images. ClusterBalanceWeight (0.5 by
 /// default) adds a penalty on uneven cluster use within a batch (not in the paper; 0 turns it off; not used while
 /// choosing k); with ClusterBalanceRampFraction its weight rises from 0 over that share of MaxEpochs. Then
-/// SelfLabelingEpochs (10 by default; not in the paper) of self-labelling train the network and the cluster prototypes
+/// SelfLabelingEpochs (5 by default; not in the paper) of self-labelling train the network and the cluster prototypes
 /// on the images each cluster is surest of (<see cref="DeepClusteringTrainerOptions.SelfLabelingEpochs"/>).</para>
 /// <para><b>Scoring function.</b> Score_j = 1 - f . p_j, the cosine distance between the label feature and cluster j's
 /// unit-length prototype: the j-th unit vector (Score_j = 1 - f_j) in the paper's method, a learned prototype after
